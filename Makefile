@@ -1,0 +1,116 @@
+# fngw -- a function gateway behind nginx or Apache.
+#
+#   make            build gateway/fngw and the example handlers
+#   make run        the demo: nginx on 127.0.0.1:$(PORT) in front of fngw
+#   make check      every test (installs what it needs first: make deps)
+#   make SANITIZE=address,undefined    build with the sanitizers
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/fngw
+SYSCONFDIR ?= /etc
+PORT	?= 8080
+
+PKGS	 = libpcre2-8 sqlite3
+CC	?= cc
+CPPFLAGS += -D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 -Igateway \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla -Werror -pthread
+LDFLAGS	+= -pthread
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
+
+# Objects of the plain build go to build/plain, the sanitizer build to
+# build/san, so `make check` can run both from one tree.
+ifdef SANITIZE
+B	 = build/san
+CFLAGS	+= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+else
+B	 = build/plain
+endif
+
+# The architecture, in link order: the front end, the executors, the
+# ledger, and the pieces they share.
+GW_SRCS	 = gateway/main.c gateway/front.c gateway/pool.c gateway/cgi.c \
+	   gateway/spawn.c gateway/loop.c gateway/usage.c gateway/report.c \
+	   gateway/config.c gateway/route.c gateway/fcgi.c gateway/reply.c \
+	   gateway/log.c gateway/util.c
+GW_LIB	 = $(filter-out gateway/main.c,$(GW_SRCS))
+GW_OBJS	 = $(GW_SRCS:gateway/%.c=$(B)/%.o)
+LIB_OBJS = $(GW_LIB:gateway/%.c=$(B)/%.o)
+
+HANDLERS_C	= $(wildcard handlers/*.c)
+HANDLERS	= $(HANDLERS_C:.c=)
+UNIT_SRCS	= $(wildcard tests/unit/*_test.c)
+UNIT_TESTS	= $(UNIT_SRCS:tests/unit/%_test.c=$(B)/unit/%.t)
+
+ifdef SANITIZE
+FNGW	 = $(B)/fngw
+else
+FNGW	 = gateway/fngw
+endif
+
+all: $(FNGW) handlers
+
+$(B)/%.o: gateway/%.c gateway/*.h | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B):
+	mkdir -p $(B)/unit
+
+$(B)/libfngw.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FNGW): $(B)/main.o $(B)/libfngw.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Handlers are what function authors write: plain C, some with libfcgi.
+handlers: $(HANDLERS)
+handlers/%: handlers/%.c
+	$(CC) -D_GNU_SOURCE $(CFLAGS) $(LDFLAGS) -o $@ $< $(if $(findstring fcgi,$*),-lfcgi)
+
+$(B)/unit/%.t: tests/unit/%_test.c tests/tap.h $(B)/libfngw.a | $(B)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libfngw.a $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+
+# The dependency step: install whatever a fresh Debian 12 lacks, and
+# nothing when all is present.  apt-get update runs once, before the
+# first install.
+DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
+	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
+	   wrk fcgiwrap spawn-fcgi procps psmisc perl
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+RUNDIR	= run
+
+run: deps all
+	@sh tests/run-demo.sh $(PORT)
+
+check: deps
+	$(MAKE) all unit
+	$(MAKE) SANITIZE=address,undefined all unit
+	prove -f -j2 $(UNIT_TESTS) $(patsubst build/plain/%,build/san/%,$(UNIT_TESTS)) \
+	    tests/gateway/*.t tests/nginx/*.t
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers
+	install -m 0755 gateway/fngw $(DESTDIR)$(BINDIR)/fngw
+	install -m 0755 $(HANDLERS) handlers/*.sh $(DESTDIR)$(LIBEXECDIR)/handlers/
+
+clean:
+	rm -rf build gateway/fngw $(HANDLERS) $(RUNDIR)
+
+.PHONY: all handlers unit deps run check install clean

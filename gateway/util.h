@@ -1,0 +1,77 @@
+/*
+ * util.h -- small helpers every module shares: strict number, duration
+ * and size parsing, clocks, descriptors, and a growable byte buffer.
+ *
+ * Nothing here logs, blocks or keeps global state.  The parsers never
+ * accept trailing garbage, signs or overflow (iniparser's integer getters
+ * read "042" as 34; we never use them).
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Parse a decimal integer in [min, max].  Returns 0 and sets *out, or -1
+ * with *errstr set to a static description ("not a number", "too large",
+ * "too small").
+ */
+int		 util_parse_int(const char *, long long, long long, long long *,
+		    const char **);
+
+/*
+ * Durations: "250ms", "10s", "5m", "1h", or a bare number of seconds.
+ * Result in milliseconds, at most 30 days.  -1 plus *errstr on error.
+ */
+int		 util_parse_duration(const char *, uint64_t *, const char **);
+
+/*
+ * Sizes: "512", "64k", "128m", "1g" (k = 1024; bare number: bytes),
+ * case-insensitive unit, at most 1 TiB.  -1 plus *errstr on error.
+ */
+int		 util_parse_size(const char *, uint64_t *, const char **);
+
+/* Boolean "yes"/"no", "on"/"off", "true"/"false", "1"/"0". */
+int		 util_parse_bool(const char *, int *, const char **);
+
+/*
+ * Split a value on spaces into a NULL-terminated, malloc'ed vector; a
+ * double-quoted part keeps its spaces (quotes removed).  Free with
+ * util_strv_free().  NULL plus *errstr on an unterminated quote.
+ */
+char		**util_split(const char *, const char **);
+void		 util_strv_free(char **);
+size_t		 util_strv_len(char *const *);
+
+uint64_t	 util_now_us(void);	/* CLOCK_MONOTONIC, microseconds */
+uint64_t	 util_wall_us(void);	/* CLOCK_REALTIME, microseconds */
+uint64_t	 util_now_ms(void);	/* CLOCK_MONOTONIC, milliseconds */
+
+/* Close *fd if it is open and set it to -1; keeps errno. */
+void		 fd_close(int *);
+void		 fd_close_pair(int [2]);
+
+/*
+ * A growable byte buffer.  b_off is the read position: data lives in
+ * b_data[b_off .. b_len).  buf_free() leaves the struct reusable.
+ */
+struct buf {
+	unsigned char	*b_data;
+	size_t		 b_len;
+	size_t		 b_off;
+	size_t		 b_cap;
+};
+
+int		 buf_reserve(struct buf *, size_t);	/* room for n more bytes */
+int		 buf_append(struct buf *, const void *, size_t);
+int		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_consume(struct buf *, size_t);	/* advance b_off */
+size_t		 buf_avail(const struct buf *);		/* b_len - b_off */
+void		 buf_compact(struct buf *);
+void		 buf_reset(struct buf *);
+void		 buf_free(struct buf *);
+
+#endif /* UTIL_H */
