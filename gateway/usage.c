@@ -1,0 +1,679 @@
+/*
+ * usage.c -- the usage ledger's single writer: opens (creating or
+ * checking) the SQLite database, then one thread commits the rows the
+ * loop submits in group commits and hands them back through an eventfd.
+ * The report side (`fngw usage`) lives in report.c.
+ */
+#include <sys/eventfd.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "usage.h"
+#include "util.h"
+
+#define USAGE_BUSY_TIMEOUT_MS	100	/* sqlite's own wait per attempt */
+#define USAGE_RETRY_NS		20000000L	/* our pause between attempts */
+#define USAGE_CLOSE_RETRIES	100	/* busy rounds allowed once closing */
+
+struct usage {
+	sqlite3			*u_db;
+	sqlite3_stmt		*u_insert;	/* prepared once */
+	char			*u_node;
+	int			 u_efd;		/* rows waiting in u_done */
+	pthread_t		 u_thread;
+	pthread_mutex_t		 u_mtx;		/* guards everything below */
+	pthread_cond_t		 u_cond;
+	struct usage_row	*u_pending, **u_pending_tail;
+	struct usage_row	*u_done, **u_done_tail;
+	unsigned long		 u_submitted;
+	unsigned long		 u_handed;
+	int			 u_stop;
+	int			 u_failing;	/* logged; cleared on success */
+};
+
+static _Thread_local char	 usage_errbuf[512];
+
+/*
+ * Schema version 1.  Each entry of usage_migrations takes the database
+ * from version i to i + 1; a new database runs them all.
+ */
+static const char *const usage_migrations[] = {
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('app', 'fngw');"
+	"CREATE TABLE IF NOT EXISTS invocations ("
+	"id INTEGER PRIMARY KEY, request_id TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL, node TEXT NOT NULL,"
+	" function TEXT NOT NULL, tenant TEXT, trigger TEXT NOT NULL,"
+	" method TEXT, path TEXT, status INTEGER, outcome TEXT NOT NULL,"
+	" queue_us INTEGER, duration_us INTEGER, billed_ms INTEGER,"
+	" memory_mb INTEGER, cpu_user_us INTEGER, cpu_sys_us INTEGER,"
+	" max_rss_kb INTEGER, bytes_in INTEGER, bytes_out INTEGER,"
+	" cold_start INTEGER, init_us INTEGER, exit_code INTEGER,"
+	" signal INTEGER);"
+	"CREATE INDEX IF NOT EXISTS invocations_started_at"
+	" ON invocations(started_at);"
+	"CREATE INDEX IF NOT EXISTS invocations_request_id"
+	" ON invocations(request_id);"
+	"CREATE TABLE IF NOT EXISTS prices ("
+	"id INTEGER PRIMARY KEY, since INTEGER NOT NULL,"
+	" per_request TEXT NOT NULL, per_gb_second TEXT NOT NULL,"
+	" granularity_ms INTEGER NOT NULL, currency TEXT NOT NULL);"
+	"PRAGMA user_version = 1;",
+};
+
+static const char usage_insert_sql[] =
+    "INSERT INTO invocations(request_id, started_at, node, function,"
+    " tenant, trigger, method, path, status, outcome, queue_us,"
+    " duration_us, billed_ms, memory_mb, cpu_user_us, cpu_sys_us,"
+    " max_rss_kb, bytes_in, bytes_out, cold_start, init_us, exit_code,"
+    " signal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?, ?, ?)";
+
+static const char *
+usage_err(const char *path, const char *what)
+{
+	(void)snprintf(usage_errbuf, sizeof(usage_errbuf), "%s: %s", path,
+	    what);
+	return usage_errbuf;
+}
+
+/*
+ * A file that exists and is not empty must start with SQLite's magic;
+ * checked by hand so that a stray text file gets a clear message and is
+ * never touched.  Returns 0 (SQLite, empty or absent), 1 (something
+ * else) or -1 (errno: cannot read it).
+ */
+static int
+usage_check_magic(const char *path)
+{
+	static const char	 magic[16] = "SQLite format 3";
+	char			 hdr[16];
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, hdr, sizeof(hdr));
+	fd_close(&fd);
+	if (n == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, magic, sizeof(hdr)) != 0)
+		return 1;
+	return 0;
+}
+
+/* A price as the report will read it: digits, optionally '.' digits. */
+static int
+usage_price_ok(const char *s)
+{
+	size_t	 i, frac = 0;
+	int	 dot = 0;
+
+	if (s == NULL || *s == '\0' || *s == '.')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '.' && !dot)
+			dot = 1;
+		else if (s[i] < '0' || s[i] > '9')
+			return 0;
+		else if (dot)
+			frac++;
+	}
+	return i <= 24 && frac <= 12 && s[i - 1] != '.';
+}
+
+static int
+usage_int_query(sqlite3 *db, const char *sql, long long *out)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Inside the open transaction: is this our ledger (or an empty
+ * database), and at which version?  Then migrate.
+ */
+static int
+usage_schema(sqlite3 *db, const char *path, const char **errstr)
+{
+	long long	 ntables, ours = 0, version;
+	size_t		 v;
+	char		 num[64];
+	const char	*why = NULL;
+
+	if (usage_int_query(db, "SELECT count(*) FROM sqlite_master",
+	    &ntables) == -1)
+		goto fail;
+	if (ntables > 0) {
+		if (usage_int_query(db, "SELECT count(*) FROM sqlite_master"
+		    " WHERE type = 'table' AND name = 'meta'", &ours) == -1)
+			goto fail;
+		if (ours != 0 && usage_int_query(db, "SELECT count(*) FROM meta"
+		    " WHERE key = 'app' AND value = 'fngw'", &ours) == -1)
+			goto fail;
+		why = "not an fngw usage ledger (a foreign SQLite database);"
+		    " refusing to touch it";
+		if (ours == 0)
+			goto fail;
+		why = NULL;
+	}
+	if (usage_int_query(db, "PRAGMA user_version", &version) == -1)
+		goto fail;
+	if (version > USAGE_SCHEMA_VERSION) {
+		(void)snprintf(num, sizeof(num), "schema version %lld was made"
+		    " by a newer fngw", version);
+		why = num;
+		goto fail;
+	}
+	for (v = (size_t)(version < 0 ? 0 : version);
+	    v < sizeof(usage_migrations) / sizeof(usage_migrations[0]); v++)
+		if (sqlite3_exec(db, usage_migrations[v], NULL, NULL,
+		    NULL) != SQLITE_OK)
+			goto fail;
+	return 0;
+fail:
+	*errstr = usage_err(path, why != NULL ? why : sqlite3_errmsg(db));
+	return -1;
+}
+
+/*
+ * Record the prices unless the latest period has exactly these: a
+ * change starts a new period, so old rows keep the prices they were
+ * written under.
+ */
+static int
+usage_prices(sqlite3 *db, const struct usage_prices *up)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc, same = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT per_request, per_gb_second,"
+	    " granularity_ms, currency FROM prices"
+	    " ORDER BY since DESC, id DESC LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		same = strcmp((const char *)sqlite3_column_text(st, 0),
+		    up->up_per_request) == 0 &&
+		    strcmp((const char *)sqlite3_column_text(st, 1),
+		    up->up_per_gb_second) == 0 &&
+		    (uint64_t)sqlite3_column_int64(st, 2) ==
+		    up->up_granularity_ms &&
+		    strcmp((const char *)sqlite3_column_text(st, 3),
+		    up->up_currency) == 0;
+	else if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (same)
+		return 0;
+	if (sqlite3_prepare_v2(db, "INSERT INTO prices(since, per_request,"
+	    " per_gb_second, granularity_ms, currency) VALUES (?, ?, ?, ?, ?)",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)util_wall_us());
+	sqlite3_bind_text(st, 2, up->up_per_request, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, up->up_per_gb_second, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)up->up_granularity_ms);
+	sqlite3_bind_text(st, 5, up->up_currency, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+static int
+usage_pragma_is(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 r = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), want) == 0)
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void
+usage_bind_text(sqlite3_stmt *st, int i, const char *s, int required)
+{
+	if (s == NULL && !required)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s == NULL ? "" : s, -1,
+		    SQLITE_STATIC);
+}
+
+static void
+usage_bind_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+	sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX :
+	    (sqlite3_int64)v);
+}
+
+static int
+usage_insert(struct usage *u, const struct usage_row *r)
+{
+	sqlite3_stmt	*st = u->u_insert;
+	int		 rc;
+
+	/* Required columns get "" rather than fail the whole batch. */
+	usage_bind_text(st, 1, r->ur_request_id, 1);
+	sqlite3_bind_int64(st, 2, r->ur_started_at);
+	usage_bind_text(st, 3, u->u_node, 1);
+	usage_bind_text(st, 4, r->ur_function, 1);
+	usage_bind_text(st, 5, r->ur_tenant, 0);
+	usage_bind_text(st, 6, r->ur_trigger, 1);
+	usage_bind_text(st, 7, r->ur_method, 0);
+	usage_bind_text(st, 8, r->ur_path, 0);
+	sqlite3_bind_int(st, 9, r->ur_status);
+	usage_bind_text(st, 10, r->ur_outcome, 1);
+	usage_bind_u64(st, 11, r->ur_queue_us);
+	usage_bind_u64(st, 12, r->ur_duration_us);
+	usage_bind_u64(st, 13, r->ur_billed_ms);
+	usage_bind_u64(st, 14, r->ur_memory_mb);
+	usage_bind_u64(st, 15, r->ur_cpu_user_us);
+	usage_bind_u64(st, 16, r->ur_cpu_sys_us);
+	usage_bind_u64(st, 17, r->ur_max_rss_kb);
+	usage_bind_u64(st, 18, r->ur_bytes_in);
+	usage_bind_u64(st, 19, r->ur_bytes_out);
+	sqlite3_bind_int(st, 20, r->ur_cold_start != 0);
+	usage_bind_u64(st, 21, r->ur_init_us);
+	if (r->ur_exit_code == -1)
+		sqlite3_bind_null(st, 22);
+	else
+		sqlite3_bind_int(st, 22, r->ur_exit_code);
+	if (r->ur_signal == 0)
+		sqlite3_bind_null(st, 23);
+	else
+		sqlite3_bind_int(st, 23, r->ur_signal);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/*
+ * One group commit.  Returns 0 when every row is in, 1 when the database
+ * was busy (nothing written; try again), -1 on any other error.
+ */
+static int
+usage_commit(struct usage *u, struct usage_row *batch)
+{
+	struct usage_row	*r;
+	int			 rc;
+
+	rc = sqlite3_exec(u->u_db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	for (r = batch; r != NULL; r = r->ur_next)
+		if ((rc = usage_insert(u, r)) != SQLITE_DONE)
+			goto fail;
+	if ((rc = sqlite3_exec(u->u_db, "COMMIT", NULL, NULL,
+	    NULL)) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(u->u_db))
+		(void)sqlite3_exec(u->u_db, "ROLLBACK", NULL, NULL, NULL);
+	rc &= 0xff;		/* the primary code of an extended one */
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 1;
+	if (!u->u_failing)
+		log_error("db_error=\"%s\" rows_failed=yes",
+		    sqlite3_errmsg(u->u_db));
+	u->u_failing = 1;
+	return -1;
+}
+
+/* Called with u_mtx held: the batch is finished, wake the loop. */
+static void
+usage_finish(struct usage *u, struct usage_row *batch, int committed)
+{
+	struct usage_row	*r;
+	uint64_t		 one = 1;
+
+	if (batch == NULL)
+		return;
+	*u->u_done_tail = batch;
+	for (r = batch; r != NULL; r = r->ur_next) {
+		r->ur_committed = committed;
+		u->u_done_tail = &r->ur_next;
+	}
+	(void)write(u->u_efd, &one, sizeof(one));
+}
+
+/*
+ * The writer: take everything pending, commit it in one transaction,
+ * hand it back.  On SQLITE_BUSY the batch goes back to the head of the
+ * pending list (new rows join it) and we try again shortly; once
+ * closing, only USAGE_CLOSE_RETRIES times, so usage_close() finishes.
+ */
+static void *
+usage_writer(void *arg)
+{
+	struct usage		*u = arg;
+	struct usage_row	*batch, **tail;
+	struct timespec		 pause = { 0, USAGE_RETRY_NS };
+	sigset_t		 all;
+	int			 rc, busy = 0;
+
+	/* Signals are the loop's (signalfd), never this thread's. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&u->u_mtx);
+	for (;;) {
+		while (u->u_pending == NULL && !u->u_stop)
+			pthread_cond_wait(&u->u_cond, &u->u_mtx);
+		if ((batch = u->u_pending) == NULL)
+			break;		/* stopping and nothing left */
+		tail = u->u_pending_tail;
+		u->u_pending = NULL;
+		u->u_pending_tail = &u->u_pending;
+		pthread_mutex_unlock(&u->u_mtx);
+
+		rc = usage_commit(u, batch);
+
+		pthread_mutex_lock(&u->u_mtx);
+		if (rc == 1 && !(u->u_stop && ++busy > USAGE_CLOSE_RETRIES)) {
+			*tail = u->u_pending;
+			if (u->u_pending == NULL)
+				u->u_pending_tail = tail;
+			u->u_pending = batch;
+			pthread_mutex_unlock(&u->u_mtx);
+			(void)nanosleep(&pause, NULL);
+			pthread_mutex_lock(&u->u_mtx);
+			continue;
+		}
+		if (rc == 1 && !u->u_failing) {
+			log_error("db_error=busy rows_failed=yes closing=yes");
+			u->u_failing = 1;
+		}
+		if (rc == 0 && u->u_failing) {
+			log_info("db_error=none recovered=yes");
+			u->u_failing = 0;
+		}
+		busy = 0;
+		usage_finish(u, batch, rc == 0);
+	}
+	pthread_mutex_unlock(&u->u_mtx);
+	return NULL;
+}
+
+/*
+ * Open the database, check it is ours (or empty), create or upgrade the
+ * schema, record the prices, switch to WAL.  NULL plus *errstr on error,
+ * leaving a foreign file untouched.
+ */
+static sqlite3 *
+usage_db_open(const char *path, const struct usage_prices *up,
+    const char **errstr)
+{
+	sqlite3		*db = NULL;
+	int		 rc;
+
+	if (up != NULL && (!usage_price_ok(up->up_per_request) ||
+	    !usage_price_ok(up->up_per_gb_second) ||
+	    up->up_currency == NULL)) {
+		*errstr = usage_err(path, "prices must be plain decimals"
+		    " with at most 12 decimal places");
+		goto fail;
+	}
+	if ((rc = usage_check_magic(path)) != 0) {
+		*errstr = usage_err(path, rc == -1 ? strerror(errno) :
+		    "not an SQLite database; refusing to touch it");
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	(void)sqlite3_busy_timeout(db, USAGE_BUSY_TIMEOUT_MS * 10);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK || usage_schema(db, path, errstr) == -1 ||
+	    (up != NULL && usage_prices(db, up) == -1) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	/*
+	 * WAL with synchronous=NORMAL: a commit is in the WAL file, i.e. in
+	 * the kernel's page cache, when COMMIT returns, so it survives the
+	 * death of fngw (even SIGKILL); only a power loss or kernel crash
+	 * can take the last commits, and never corrupts the database.
+	 * FULL would fsync every group commit for no gain against SIGKILL.
+	 */
+	if (usage_pragma_is(db, "PRAGMA journal_mode = WAL", "wal") == -1) {
+		*errstr = usage_err(path, "cannot switch to WAL mode");
+		goto fail;
+	}
+	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		goto fail;
+	(void)sqlite3_busy_timeout(db, USAGE_BUSY_TIMEOUT_MS);
+	return db;
+fail:
+	if (*errstr == NULL)
+		*errstr = usage_err(path, db == NULL ? "out of memory" :
+		    sqlite3_errmsg(db));
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return NULL;
+}
+
+struct usage *
+usage_open(const char *path, const struct usage_prices *up,
+    const char **errstr)
+{
+	struct usage	*u = NULL;
+	char		 host[HOST_NAME_MAX + 1];
+	int		 sync = 0;
+
+	*errstr = NULL;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		goto fail;
+	u->u_efd = -1;
+	u->u_pending_tail = &u->u_pending;
+	u->u_done_tail = &u->u_done;
+	if ((u->u_db = usage_db_open(path, up, errstr)) == NULL)
+		goto fail;
+	if (sqlite3_prepare_v3(u->u_db, usage_insert_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &u->u_insert, NULL) != SQLITE_OK) {
+		*errstr = usage_err(path, sqlite3_errmsg(u->u_db));
+		goto fail;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		(void)strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if ((u->u_node = strdup(host)) == NULL ||
+	    (u->u_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail;
+	if ((errno = pthread_mutex_init(&u->u_mtx, NULL)) != 0)
+		goto fail;
+	sync = 1;
+	if ((errno = pthread_cond_init(&u->u_cond, NULL)) != 0)
+		goto fail;
+	sync = 2;
+	if ((errno = pthread_create(&u->u_thread, NULL, usage_writer,
+	    u)) != 0)
+		goto fail;
+	return u;
+fail:
+	if (*errstr == NULL)
+		*errstr = usage_err(path, strerror(errno));
+	if (u != NULL) {
+		if (sync == 2)
+			pthread_cond_destroy(&u->u_cond);
+		if (sync >= 1)
+			pthread_mutex_destroy(&u->u_mtx);
+		fd_close(&u->u_efd);
+		sqlite3_finalize(u->u_insert);
+		sqlite3_close(u->u_db);
+		free(u->u_node);
+		free(u);
+	}
+	return NULL;
+}
+
+int
+usage_set_node(struct usage *u, const char *node)
+{
+	char	*copy;
+
+	if ((copy = strdup(node == NULL ? "" : node)) == NULL)
+		return -1;
+	pthread_mutex_lock(&u->u_mtx);
+	free(u->u_node);
+	u->u_node = copy;
+	pthread_mutex_unlock(&u->u_mtx);
+	return 0;
+}
+
+int
+usage_fd(const struct usage *u)
+{
+	return u->u_efd;
+}
+
+void
+usage_submit(struct usage *u, struct usage_row *r)
+{
+	if (r == NULL)
+		return;
+	r->ur_next = NULL;
+	r->ur_committed = 0;
+	pthread_mutex_lock(&u->u_mtx);
+	*u->u_pending_tail = r;
+	u->u_pending_tail = &r->ur_next;
+	u->u_submitted++;
+	pthread_cond_signal(&u->u_cond);
+	pthread_mutex_unlock(&u->u_mtx);
+}
+
+struct usage_row *
+usage_done(struct usage *u)
+{
+	struct usage_row	*list, *r;
+	uint64_t		 n;
+
+	pthread_mutex_lock(&u->u_mtx);
+	list = u->u_done;
+	u->u_done = NULL;
+	u->u_done_tail = &u->u_done;
+	(void)read(u->u_efd, &n, sizeof(n));	/* EAGAIN: already clear */
+	for (r = list; r != NULL; r = r->ur_next)
+		u->u_handed++;
+	pthread_mutex_unlock(&u->u_mtx);
+	return list;
+}
+
+unsigned long
+usage_backlog(struct usage *u)
+{
+	unsigned long	 n;
+
+	pthread_mutex_lock(&u->u_mtx);
+	n = u->u_submitted - u->u_handed;
+	pthread_mutex_unlock(&u->u_mtx);
+	return n;
+}
+
+static void
+usage_list_free(struct usage_row *r)
+{
+	struct usage_row	*next;
+
+	for (; r != NULL; r = next) {
+		next = r->ur_next;
+		usage_row_free(r);
+	}
+}
+
+void
+usage_close(struct usage *u)
+{
+	if (u == NULL)
+		return;
+	pthread_mutex_lock(&u->u_mtx);
+	u->u_stop = 1;
+	pthread_cond_signal(&u->u_cond);
+	pthread_mutex_unlock(&u->u_mtx);
+	pthread_join(u->u_thread, NULL);
+
+	/* Committed (or failed) rows the loop never collected. */
+	usage_list_free(u->u_done);
+	usage_list_free(u->u_pending);
+	sqlite3_finalize(u->u_insert);
+	(void)sqlite3_exec(u->u_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+	    NULL, NULL);
+	if (sqlite3_close(u->u_db) != SQLITE_OK)
+		log_error("db_error=\"%s\"", sqlite3_errmsg(u->u_db));
+	fd_close(&u->u_efd);
+	pthread_cond_destroy(&u->u_cond);
+	pthread_mutex_destroy(&u->u_mtx);
+	free(u->u_node);
+	free(u);
+}
+
+struct usage_row *
+usage_row_new(void)
+{
+	struct usage_row	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->ur_exit_code = -1;
+	return r;
+}
+
+void
+usage_row_free(struct usage_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->ur_function);
+	free(r->ur_tenant);
+	free(r->ur_method);
+	free(r->ur_path);
+	free(r);
+}
+
+uint64_t
+usage_billed_ms(uint64_t init_us, uint64_t duration_us, uint64_t gran_ms)
+{
+	uint64_t	 total, unit;
+
+	if (gran_ms == 0)
+		gran_ms = 1;
+	total = init_us + duration_us;
+	if (total < init_us || gran_ms > UINT64_MAX / 1000)
+		return UINT64_MAX;		/* absurd; never wraps to 0 */
+	unit = gran_ms * 1000;
+	return (total / unit + (total % unit != 0)) * gran_ms;
+}

@@ -1,0 +1,104 @@
+/*
+ * usage.h -- the usage ledger: one SQLite row per invocation.
+ *
+ * One writer thread owns the database connection.  The loop hands it
+ * rows (usage_submit, which never blocks on SQLite); the writer commits
+ * whatever is waiting in one transaction (group commit, WAL) and hands
+ * the committed rows back through usage_done(), signalled on
+ * usage_fd(), so the loop ends each request only once its row is in.
+ * Cross-thread state is two lists under one mutex plus an eventfd.
+ */
+#ifndef USAGE_H
+#define USAGE_H
+
+#include <stdint.h>
+
+#define USAGE_SCHEMA_VERSION	1
+
+struct usage;
+
+struct usage_row {
+	char		 ur_request_id[65];
+	int64_t		 ur_started_at;		/* epoch microseconds */
+	char		*ur_function;		/* owned (strdup) */
+	char		*ur_tenant;		/* owned; NULL: none */
+	const char	*ur_trigger;		/* static: "http", "cron", "cli" */
+	char		*ur_method;		/* owned */
+	char		*ur_path;		/* owned */
+	int		 ur_status;
+	const char	*ur_outcome;		/* static: "ok", "error", ... */
+	uint64_t	 ur_queue_us;
+	uint64_t	 ur_duration_us;
+	uint64_t	 ur_billed_ms;
+	uint64_t	 ur_memory_mb;
+	uint64_t	 ur_cpu_user_us;
+	uint64_t	 ur_cpu_sys_us;
+	uint64_t	 ur_max_rss_kb;
+	uint64_t	 ur_bytes_in;
+	uint64_t	 ur_bytes_out;
+	int		 ur_cold_start;
+	uint64_t	 ur_init_us;
+	int		 ur_exit_code;		/* -1: none (killed or not run) */
+	int		 ur_signal;		/* 0: none */
+
+	void		*ur_token;		/* the submitter's; untouched */
+	int		 ur_committed;		/* set by the writer: 1 in the db */
+	struct usage_row *ur_next;		/* list link; owner's */
+};
+
+struct usage_prices {
+	const char	*up_per_request;	/* decimal strings */
+	const char	*up_per_gb_second;
+	uint64_t	 up_granularity_ms;
+	const char	*up_currency;
+};
+
+/*
+ * Open (creating or upgrading the schema) the database at path, record
+ * the prices if they differ from the latest recorded period, and start
+ * the writer thread.  Returns NULL and *errstr (thread-local buffer) when
+ * the file is not an fngw ledger or cannot be opened.  Start-up only.
+ */
+struct usage	*usage_open(const char *, const struct usage_prices *,
+		    const char **);
+
+/*
+ * The node name written into every row (copied).  Call it after
+ * usage_open() and before the first usage_submit(); the default is the
+ * host name.  -1 (errno ENOMEM) on allocation failure.
+ */
+int		 usage_set_node(struct usage *, const char *);
+
+/* Readable (eventfd) when committed rows are waiting in usage_done(). */
+int		 usage_fd(const struct usage *);
+
+/* Queue a row for the writer; takes ownership of row.  Never blocks. */
+void		 usage_submit(struct usage *, struct usage_row *);
+
+/*
+ * Take every row the writer finished (committed or failed: see
+ * ur_committed) as a list; clears the eventfd.  The caller owns the rows
+ * and frees them with usage_row_free().
+ */
+struct usage_row *usage_done(struct usage *);
+
+/* Rows submitted and not yet handed back. */
+unsigned long	 usage_backlog(struct usage *);
+
+/* Commit everything queued, stop the writer, close.  Blocks. */
+void		 usage_close(struct usage *);
+
+struct usage_row *usage_row_new(void);
+void		 usage_row_free(struct usage_row *);
+
+/* init_us + duration_us rounded up to granularity_ms (at least 1). */
+uint64_t	 usage_billed_ms(uint64_t, uint64_t, uint64_t);
+
+/*
+ * `fngw usage ...`: argv[0] is "usage".  Prints the report on stdout.
+ * Returns the exit code (0, or 1 on a usage or database error, after a
+ * message on stderr).
+ */
+int		 usage_report_main(int, char **);
+
+#endif /* USAGE_H */

@@ -1,0 +1,391 @@
+/*
+ * usage_test.c -- the ledger writer: group commits from another thread,
+ * the schema, refusing foreign files, price periods, billed_ms, and a
+ * writer that waits out another connection's write lock.
+ */
+#include "usage.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+static char	 dir[64];
+
+static const struct usage_prices prices1 = {
+	"0.0000002", "0.0000166667", 1, "USD"
+};
+static const struct usage_prices prices2 = {
+	"0.0000003", "0.0000166667", 1, "USD"
+};
+
+static const char *const columns[] = {
+	"id", "request_id", "started_at", "node", "function", "tenant",
+	"trigger", "method", "path", "status", "outcome", "queue_us",
+	"duration_us", "billed_ms", "memory_mb", "cpu_user_us", "cpu_sys_us",
+	"max_rss_kb", "bytes_in", "bytes_out", "cold_start", "init_us",
+	"exit_code", "signal", NULL
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+tpath(const char *name)
+{
+	static char	 buf[4][128];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static struct usage_row *
+make_row(int i)
+{
+	struct usage_row	*r;
+
+	if ((r = usage_row_new()) == NULL)
+		abort();
+	snprintf(r->ur_request_id, sizeof(r->ur_request_id), "req-%d", i);
+	r->ur_started_at = 1700000000000000LL + i;
+	r->ur_function = strdup(i % 3 == 0 ? "hello" : "resize");
+	r->ur_tenant = i % 2 == 0 ? NULL : strdup("acme");
+	r->ur_trigger = "http";
+	r->ur_method = strdup("GET");
+	r->ur_path = strdup("/hello");
+	r->ur_status = 200;
+	r->ur_outcome = "ok";
+	r->ur_duration_us = 1234;
+	r->ur_billed_ms = 2;
+	r->ur_memory_mb = 128;
+	if (i % 2 == 1)
+		r->ur_exit_code = i % 256;	/* even rows keep -1 */
+	r->ur_signal = i % 4 == 0 ? 9 : 0;
+	r->ur_token = (void *)(long)(i + 1);
+	return r;
+}
+
+/*
+ * Collect n rows through usage_fd/usage_done within deadline_ms.  Marks
+ * each token seen; returns the number of committed rows handed back.
+ */
+static int
+collect(struct usage *u, int n, char *seen, int deadline_ms)
+{
+	struct pollfd		 pfd;
+	struct usage_row	*list, *next;
+	long long		 end = now_ms() + deadline_ms;
+	int			 got = 0, committed = 0, idx;
+
+	pfd.fd = usage_fd(u);
+	pfd.events = POLLIN;
+	while (got < n && now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+			continue;
+		for (list = usage_done(u); list != NULL; list = next) {
+			next = list->ur_next;
+			idx = (int)(long)list->ur_token - 1;
+			if (seen != NULL && idx >= 0 && idx < n)
+				seen[idx]++;
+			committed += list->ur_committed == 1;
+			got++;
+			usage_row_free(list);
+		}
+	}
+	return committed;
+}
+
+static long long
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	long long	 v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+q_text_is(sqlite3 *db, const char *sql, const char *want)
+{
+	sqlite3_stmt	*st;
+	int		 r = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		r = strcmp((const char *)sqlite3_column_text(st, 0), want) == 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*b;
+	long	 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	*len = fread(b, 1, (size_t)n, f);
+	fclose(f);
+	return b;
+}
+
+static int
+exists(const char *path)
+{
+	struct stat	 sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static void
+test_bulk(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*seen;
+	int		 i, n, names_ok, all_once;
+
+	u = usage_open(tpath("ledger.db"), &prices1, &errstr);
+	ok(u != NULL, "a new database opens (%s)", errstr ? errstr : "ok");
+	if (u == NULL)
+		exit(done_testing());
+	ok(usage_set_node(u, "node-a") == 0, "usage_set_node");
+	ok(usage_fd(u) >= 0, "usage_fd is a descriptor");
+	for (i = 0; i < 1000; i++)
+		usage_submit(u, make_row(i));
+	seen = calloc(1000, 1);
+	n = collect(u, 1000, seen, 20000);
+	ok(n == 1000, "1000 rows handed back committed (%d)", n);
+	for (all_once = 1, i = 0; i < 1000; i++)
+		all_once &= seen[i] == 1;
+	ok(all_once, "each row handed back exactly once");
+	ok(usage_backlog(u) == 0, "backlog is 0 (%lu)", usage_backlog(u));
+	ok(usage_done(u) == NULL, "nothing more to collect");
+	free(seen);
+	/* Rows submitted and never collected are committed by close. */
+	for (i = 1000; i < 1010; i++)
+		usage_submit(u, make_row(i));
+	usage_close(u);
+
+	ok(sqlite3_open_v2(tpath("ledger.db"), &db, SQLITE_OPEN_READONLY,
+	    NULL) == SQLITE_OK, "sqlite3 opens the ledger");
+	ok(q_int(db, "SELECT count(*) FROM invocations") == 1010,
+	    "1010 rows in the table");
+	ok(q_int(db, "PRAGMA user_version") == USAGE_SCHEMA_VERSION,
+	    "user_version = 1");
+	ok(q_text_is(db, "PRAGMA journal_mode", "wal"), "journal_mode = wal");
+	ok(q_text_is(db, "SELECT value FROM meta WHERE key = 'app'", "fngw"),
+	    "meta app = fngw");
+	names_ok = 1;
+	sqlite3_prepare_v2(db, "PRAGMA table_info(invocations)", -1, &st,
+	    NULL);
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++)
+		if (columns[i] == NULL || strcmp(columns[i],
+		    (const char *)sqlite3_column_text(st, 1)) != 0) {
+			diag("column %d is %s", i, sqlite3_column_text(st, 1));
+			names_ok = 0;
+		}
+	sqlite3_finalize(st);
+	ok(names_ok && columns[i] == NULL, "columns exactly as specified");
+	ok(q_int(db, "SELECT count(*) FROM invocations WHERE exit_code IS NULL")
+	    == 505, "exit_code NULL where it was -1");
+	ok(q_int(db, "SELECT exit_code FROM invocations"
+	    " WHERE request_id = 'req-7'") == 7, "exit_code kept otherwise");
+	ok(q_int(db, "SELECT count(*) FROM invocations WHERE signal IS NULL")
+	    == 757, "signal NULL where it was 0");
+	ok(q_int(db, "SELECT count(*) FROM invocations WHERE tenant IS NULL")
+	    == 505, "tenant NULL when none");
+	ok(q_int(db, "SELECT count(*) FROM invocations WHERE node = 'node-a'")
+	    == 1010, "node written into every row");
+	ok(q_int(db, "SELECT started_at FROM invocations"
+	    " WHERE request_id = 'req-5'") == 1700000000000005LL,
+	    "started_at in microseconds");
+	ok(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND sql LIKE '%(started_at)%'") == 1, "index on started_at");
+	ok(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND sql LIKE '%(request_id)%'") == 1, "index on request_id");
+	ok(q_int(db, "SELECT count(*) FROM prices") == 1, "one price period");
+	sqlite3_close(db);
+}
+
+static void
+test_reopen(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	sqlite3		*db;
+
+	u = usage_open(tpath("ledger.db"), &prices1, &errstr);
+	ok(u != NULL, "our own ledger reopens (%s)", errstr ? errstr : "ok");
+	usage_close(u);
+	sqlite3_open(tpath("ledger.db"), &db);
+	ok(q_int(db, "SELECT count(*) FROM prices") == 1,
+	    "same prices: no new period");
+	sqlite3_close(db);
+
+	u = usage_open(tpath("ledger.db"), &prices2, &errstr);
+	ok(u != NULL, "reopens with new prices");
+	usage_close(u);
+	sqlite3_open(tpath("ledger.db"), &db);
+	ok(q_int(db, "SELECT count(*) FROM prices") == 2,
+	    "changed prices: a new period");
+	ok(q_text_is(db, "SELECT per_request FROM prices ORDER BY id LIMIT 1",
+	    "0.0000002"), "the old period is untouched");
+	ok(q_int(db, "SELECT count(*) FROM invocations") == 1010,
+	    "rows survive reopening");
+	sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL);
+	sqlite3_close(db);
+	errstr = NULL;
+	u = usage_open(tpath("ledger.db"), &prices2, &errstr);
+	ok(u == NULL && errstr != NULL && strstr(errstr, "newer") != NULL,
+	    "a newer schema is refused (%s)", errstr ? errstr : "none");
+	usage_close(u);
+}
+
+static void
+test_foreign(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	struct usage_prices bad = prices1;
+	sqlite3		*db;
+	char		*before, *after;
+	size_t		 lb, la;
+	FILE		*f;
+
+	sqlite3_open(tpath("foreign.db"), &db);
+	sqlite3_exec(db, "CREATE TABLE foo(x); INSERT INTO foo VALUES (42);",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	before = slurp(tpath("foreign.db"), &lb);
+	errstr = NULL;
+	u = usage_open(tpath("foreign.db"), &prices1, &errstr);
+	ok(u == NULL && errstr != NULL && strstr(errstr, "foreign") != NULL,
+	    "a foreign SQLite database is refused (%s)",
+	    errstr ? errstr : "none");
+	usage_close(u);
+	after = slurp(tpath("foreign.db"), &la);
+	ok(before && after && la == lb && memcmp(before, after, la) == 0,
+	    "and left byte for byte unchanged");
+	ok(!exists(tpath("foreign.db-wal")), "and not switched to WAL");
+	free(before);
+	free(after);
+
+	f = fopen(tpath("notes.txt"), "w");
+	fputs("these are my notes, not a database\n", f);
+	fclose(f);
+	errstr = NULL;
+	u = usage_open(tpath("notes.txt"), &prices1, &errstr);
+	ok(u == NULL && errstr != NULL && strstr(errstr, "not an SQLite"),
+	    "a text file is refused (%s)", errstr ? errstr : "none");
+	usage_close(u);
+	after = slurp(tpath("notes.txt"), &la);
+	ok(after && la == 35 && memcmp(after, "these are my", 12) == 0,
+	    "and left unchanged");
+	free(after);
+
+	bad.up_per_request = "2e-7";
+	errstr = NULL;
+	u = usage_open(tpath("bad.db"), &bad, &errstr);
+	ok(u == NULL && errstr != NULL, "a non-decimal price is refused");
+	usage_close(u);
+}
+
+static void
+test_billed(void)
+{
+	ok(usage_billed_ms(0, 0, 1) == 0, "0 us -> 0 ms");
+	ok(usage_billed_ms(0, 1, 1) == 1, "1 us -> 1 ms");
+	ok(usage_billed_ms(0, 1000, 1) == 1, "1000 us -> 1 ms");
+	ok(usage_billed_ms(0, 1001, 1) == 2, "1001 us -> 2 ms");
+	ok(usage_billed_ms(0, 150000, 100) == 200, "150 ms at 100 -> 200");
+	ok(usage_billed_ms(0, 200000, 100) == 200, "200 ms at 100 -> 200");
+	ok(usage_billed_ms(50000, 100001, 100) == 200, "init is billed too");
+	ok(usage_billed_ms(0, 1001, 0) == 2, "granularity 0 is 1 ms");
+}
+
+static void
+test_busy(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	sqlite3		*other;
+	int		 i, n;
+
+	u = usage_open(tpath("busy.db"), &prices1, &errstr);
+	ok(u != NULL, "busy.db opens");
+	if (u == NULL)
+		return;
+	sqlite3_open(tpath("busy.db"), &other);
+	ok(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK, "another connection takes the write lock");
+	for (i = 0; i < 50; i++)
+		usage_submit(u, make_row(i));
+	n = collect(u, 50, NULL, 300);
+	ok(n == 0 && usage_backlog(u) == 50,
+	    "nothing commits while it is held (%d, backlog %lu)", n,
+	    usage_backlog(u));
+	for (i = 50; i < 60; i++)
+		usage_submit(u, make_row(i));
+	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
+	n = collect(u, 60, NULL, 10000);
+	ok(n == 60, "all 60 rows commit once it is released (%d)", n);
+	ok(q_int(other, "SELECT count(*) FROM invocations") == 60,
+	    "60 rows in the table");
+	sqlite3_close(other);
+	usage_close(u);
+}
+
+int
+main(void)
+{
+	char	 cmd[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/usage_test.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_bulk();
+	test_reopen();
+	test_foreign();
+	test_billed();
+	test_busy();
+	usage_close(NULL);
+	usage_row_free(NULL);
+	ok(1, "usage_close(NULL) and usage_row_free(NULL) are harmless");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	return done_testing();
+}
