@@ -1,0 +1,784 @@
+/*
+ * cgi.c -- cgi mode: one process per request, run through the loop.
+ *
+ * The child is started by the spawner thread (spawn.c) in its own
+ * process group.  The loop then owns its stdin, stdout and stderr pipes
+ * and its pidfd: the body goes into stdin as the web server sends it,
+ * stdout comes back through the reply parser (reply.c) and front.c,
+ * each side stopping when the other backs up, so a 50 MiB body or reply
+ * costs fngw two bounded buffers.  A deadline kills the whole group
+ * (TERM, then KILL after kill_grace); the pidfd tells us when the child
+ * exited, and wait4() then brings its status and rusage for the bill.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "config.h"
+#include "front.h"
+#include "log.h"
+#include "request.h"
+
+#define CGI_READ_CHUNK	65536
+#define CGI_EXIT_GRACE	500	/* ms a grandchild may hold stdout after exit */
+#define CGI_PATH	"/usr/local/bin:/usr/bin:/bin"
+
+static void	cgi_maybe_finish(struct request *);
+static void	cgi_kill(struct request *, int);
+
+/*
+ * The environment.
+ */
+struct envb {
+	char		**e_v;
+	size_t		  e_n, e_cap;
+	int		  e_err;
+};
+
+static void
+env_add(struct envb *e, const char *name, size_t nlen, const char *val,
+    size_t vlen)
+{
+	char	**nv, *s;
+
+	if (e->e_err)
+		return;
+	if (e->e_n + 2 > e->e_cap) {
+		if ((nv = reallocarray(e->e_v, e->e_cap ? e->e_cap * 2 : 64,
+		    sizeof(*nv))) == NULL) {
+			e->e_err = 1;
+			return;
+		}
+		e->e_v = nv;
+		e->e_cap = e->e_cap ? e->e_cap * 2 : 64;
+	}
+	if ((s = malloc(nlen + vlen + 2)) == NULL) {
+		e->e_err = 1;
+		return;
+	}
+	memcpy(s, name, nlen);
+	s[nlen] = '=';
+	memcpy(s + nlen + 1, val, vlen);
+	s[nlen + 1 + vlen] = '\0';
+	e->e_v[e->e_n++] = s;
+	e->e_v[e->e_n] = NULL;
+}
+
+static void
+env_set(struct envb *e, const char *name, const char *val)
+{
+	env_add(e, name, strlen(name), val, strlen(val));
+}
+
+/* Replace (or add) name=..., as `env` in the config may override. */
+static void
+env_override(struct envb *e, const char *kv)
+{
+	size_t	 nlen = strcspn(kv, "="), i;
+	char	*s;
+
+	for (i = 0; i < e->e_n; i++)
+		if (strncmp(e->e_v[i], kv, nlen + 1) == 0) {
+			if ((s = strdup(kv)) == NULL) {
+				e->e_err = 1;
+				return;
+			}
+			free(e->e_v[i]);
+			e->e_v[i] = s;
+			return;
+		}
+	env_add(e, kv, nlen, kv + nlen + 1, strlen(kv + nlen + 1));
+}
+
+/* An HTTP_ name the shell and execve() can carry: [A-Z0-9_]. */
+static int
+env_name_ok(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return len > 0;
+}
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const struct pair *const *pa = a, *const *pb = b;
+	int	r = strcmp((*pa)->p_name, (*pb)->p_name);
+
+	if (r != 0)
+		return r;
+	/* Keep the order they came in: qsort is not stable. */
+	return *pa < *pb ? -1 : *pa > *pb;
+}
+
+static const char *
+cgi_param(const struct request *rq, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rq->rq_npairs; i++)
+		if (strcmp(rq->rq_pairs[i].p_name, name) == 0)
+			return rq->rq_pairs[i].p_value;
+	return NULL;
+}
+
+/*
+ * SPEC.md's environment, and nothing else: the RFC 3875 variables from
+ * the web server's params, HTTP_* except HTTP_PROXY (httpoxy), our FN_*
+ * variables, a fixed PATH, then the function's env_file and env.
+ */
+char **
+cgi_env_build(struct request *rq, const char **errstr)
+{
+	static const char *const pass[] = {
+		"REQUEST_METHOD", "QUERY_STRING", "CONTENT_TYPE",
+		"REMOTE_ADDR", "SERVER_NAME", "SERVER_PORT",
+		"SERVER_PROTOCOL", "REQUEST_URI",
+	};
+	const struct fn		*fn = rq->rq_fn;
+	const struct route_result *rr = &rq->rq_rr;
+	struct envb		 e = { 0 };
+	const struct pair	**http = NULL;
+	const char		*v;
+	char			 num[32], name[80];
+	size_t			 i, j, nh = 0, k;
+	struct buf		 joined = { 0 };
+
+	env_set(&e, "GATEWAY_INTERFACE", "CGI/1.1");
+	for (i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		if ((v = cgi_param(rq, pass[i])) != NULL)
+			env_set(&e, pass[i], v);
+	if (cgi_param(rq, "QUERY_STRING") == NULL)
+		env_set(&e, "QUERY_STRING", "");
+	if (cgi_param(rq, "SERVER_PROTOCOL") == NULL)
+		env_set(&e, "SERVER_PROTOCOL", "HTTP/1.1");
+	env_set(&e, "SERVER_SOFTWARE", "fngw");
+	if ((v = cgi_param(rq, "HTTPS")) != NULL && v[0] != '\0' &&
+	    strcasecmp(v, "off") != 0)
+		env_set(&e, "HTTPS", "on");
+	if (rq->rq_clen > 0 || cgi_param(rq, "CONTENT_LENGTH") != NULL) {
+		(void)snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)rq->rq_clen);
+		env_set(&e, "CONTENT_LENGTH", num);
+	}
+	env_add(&e, "SCRIPT_NAME", 11, rq->rq_path, rr->rr_script_len);
+	env_add(&e, "PATH_INFO", 9, rq->rq_path + rr->rr_path_info_off,
+	    rr->rr_path_info_len);
+
+	/* HTTP_*: the same header twice becomes one variable, joined with
+	 * ", " as RFC 9110 5.3 allows for list-valued fields. */
+	if ((http = calloc(rq->rq_npairs + 1, sizeof(*http))) == NULL)
+		e.e_err = 1;
+	for (i = 0; http != NULL && i < rq->rq_npairs; i++) {
+		const struct pair *p = &rq->rq_pairs[i];
+
+		if (p->p_nlen > 5 && strncmp(p->p_name, "HTTP_", 5) == 0 &&
+		    strcmp(p->p_name, "HTTP_PROXY") != 0 &&
+		    env_name_ok(p->p_name, p->p_nlen) &&
+		    strlen(p->p_value) == p->p_vlen)
+			http[nh++] = p;
+	}
+	if (nh > 1)
+		qsort(http, nh, sizeof(*http), pair_cmp);
+	for (i = 0; i < nh; i = j) {
+		buf_reset(&joined);
+		(void)buf_append(&joined, http[i]->p_value, http[i]->p_vlen);
+		for (j = i + 1; j < nh &&
+		    strcmp(http[j]->p_name, http[i]->p_name) == 0; j++) {
+			(void)buf_append(&joined, ", ", 2);
+			(void)buf_append(&joined, http[j]->p_value,
+			    http[j]->p_vlen);
+		}
+		env_add(&e, http[i]->p_name, http[i]->p_nlen,
+		    joined.b_data ? (char *)joined.b_data : "", joined.b_len);
+	}
+	buf_free(&joined);
+	free(http);
+
+	env_set(&e, "PATH", CGI_PATH);
+	env_set(&e, "FN_NAME", fn->fn_name);
+	env_set(&e, "FN_TENANT", fn->fn_tenant ? fn->fn_tenant->t_name : "");
+	env_set(&e, "FN_REQUEST_ID", rq->rq_reqid);
+	env_set(&e, "FN_TRIGGER", rq->rq_trigger);
+	(void)snprintf(num, sizeof(num), "%llu", (unsigned long long)
+	    (util_wall_us() / 1000 + fn->fn_timeout_ms));
+	env_set(&e, "FN_DEADLINE_MS", num);
+	for (i = 0; i < rr->rr_nparams; i++) {
+		const struct route_param *rp = &rr->rr_params[i];
+
+		if (!rp->rp_set || rp->rp_name_len + 10 > sizeof(name))
+			continue;
+		memcpy(name, "FN_PARAM_", 9);
+		for (k = 0; k < rp->rp_name_len; k++)
+			name[9 + k] = (rp->rp_name[k] >= 'a' &&
+			    rp->rp_name[k] <= 'z') ? rp->rp_name[k] - 32 :
+			    rp->rp_name[k];
+		env_add(&e, name, 9 + rp->rp_name_len,
+		    rq->rq_path + rp->rp_off, rp->rp_len);
+	}
+	for (i = 0; fn->fn_env != NULL && fn->fn_env[i] != NULL; i++)
+		env_override(&e, fn->fn_env[i]);
+	if (e.e_err) {
+		util_strv_free(e.e_v);
+		*errstr = "out of memory";
+		return NULL;
+	}
+	return e.e_v;
+}
+
+/*
+ * Starting.
+ */
+static void
+cgi_deadline(struct timer *t)
+{
+	struct request	*rq = t->t_arg;
+
+	if (rq->rq_killed == 0) {
+		cgi_abort(rq, 504);
+		return;
+	}
+	/* kill_grace passed after SIGTERM. */
+	cgi_kill(rq, SIGKILL);
+}
+
+void
+cgi_start(struct request *rq)
+{
+	const struct fn	*fn = rq->rq_fn;
+	struct spawn	*sp = &rq->rq_sp;
+	const char	*errstr, *slash;
+
+	rq->rq_state = RQ_SPAWNING;
+	timer_cancel(&rq->rq_qtimer);
+	if ((rq->rq_envp = cgi_env_build(rq, &errstr)) == NULL) {
+		front_fail(rq, 502, "bad_gateway", errstr);
+		rq->rq_outcome = "error";
+		front_finish(rq);
+		return;
+	}
+	slash = strrchr(fn->fn_exec, '/');
+	rq->rq_dir = strndup(fn->fn_exec, slash && slash != fn->fn_exec ?
+	    (size_t)(slash - fn->fn_exec) : 1);
+	memset(sp, 0, sizeof(*sp));
+	sp->sp_argv = fn->fn_argv;
+	sp->sp_envp = rq->rq_envp;
+	sp->sp_dir = rq->rq_dir;
+	/* fngw as root never runs a function as root unless the config
+	 * allowed it (config.c refuses uid 0 without allow_root). */
+	sp->sp_setids = geteuid() == 0;
+	sp->sp_uid = fn->fn_uid;
+	sp->sp_gid = fn->fn_gid;
+	sp->sp_as = fn->fn_memory;
+	sp->sp_cpu = fn->fn_cpu;
+	sp->sp_nofile = fn->fn_nofile;
+	sp->sp_nproc = fn->fn_nproc;
+	sp->sp_fsize = fn->fn_fsize;
+	sp->sp_fd0 = -1;
+	sp->sp_token = rq;
+	rq->rq_t_spawn = util_now_us();
+	rq->rq_deadline.t_cb = cgi_deadline;
+	timer_set(&rq->rq_deadline, fn->fn_timeout_ms);
+	spawn_submit(sp);
+}
+
+static void	cgi_in_cb(struct ev *, uint32_t);
+static void	cgi_out_cb(struct ev *, uint32_t);
+static void	cgi_err_cb(struct ev *, uint32_t);
+static void	cgi_pid_cb(struct ev *, uint32_t);
+
+void
+cgi_spawned(struct spawn *sp)
+{
+	struct request	*rq = sp->sp_token;
+
+	free(rq->rq_dir);
+	rq->rq_dir = NULL;
+	if (sp->sp_pid == -1) {
+		char	msg[256];
+
+		timer_cancel(&rq->rq_deadline);
+		(void)snprintf(msg, sizeof(msg), "cannot start %s: %s: %s",
+		    rq->rq_fn->fn_exec, sp->sp_errwhat ? sp->sp_errwhat : "?",
+		    strerror(sp->sp_errno));
+		log_error("fn=%s request_id=%s %s", rq->rq_fn->fn_name,
+		    rq->rq_reqid, msg);
+		rq->rq_state = RQ_RUNNING;
+		front_fail(rq, 502, "bad_gateway", "the function could not "
+		    "be started");
+		if (rq->rq_outcome == NULL)
+			rq->rq_outcome = "error";
+		rq->rq_t_end = util_now_us();
+		front_finish(rq);
+		return;
+	}
+	rq->rq_pid = sp->sp_pid;
+	rq->rq_pidfd = sp->sp_pidfd;
+	rq->rq_in = sp->sp_in;
+	rq->rq_out = sp->sp_out;
+	rq->rq_err = sp->sp_err;
+	ev_init(&rq->rq_ev_in, rq->rq_in, cgi_in_cb, rq);
+	ev_init(&rq->rq_ev_out, rq->rq_out, cgi_out_cb, rq);
+	ev_init(&rq->rq_ev_err, rq->rq_err, cgi_err_cb, rq);
+	ev_init(&rq->rq_ev_pid, rq->rq_pidfd, cgi_pid_cb, rq);
+	(void)loop_set(&rq->rq_ev_out, EPOLLIN);
+	(void)loop_set(&rq->rq_ev_err, EPOLLIN);
+	(void)loop_set(&rq->rq_ev_pid, EPOLLIN);
+	rq->rq_state = RQ_RUNNING;
+	if (rq->rq_kill_reason != 0) {
+		/* Aborted while the spawner had it. */
+		cgi_kill(rq, SIGKILL);
+		return;
+	}
+	cgi_body(rq);
+}
+
+/*
+ * The body into the child's stdin.
+ */
+static void
+cgi_close_in(struct request *rq)
+{
+	if (rq->rq_in == -1)
+		return;
+	loop_del(&rq->rq_ev_in);
+	fd_close(&rq->rq_in);
+}
+
+void
+cgi_body(struct request *rq)
+{
+	ssize_t	n;
+	int	took;
+
+	if (rq->rq_state != RQ_RUNNING || rq->rq_pumping)
+		return;
+	rq->rq_pumping = 1;
+	do {
+		took = 0;
+		while (rq->rq_in != -1 && buf_avail(&rq->rq_body) > 0) {
+			n = write(rq->rq_in, rq->rq_body.b_data +
+			    rq->rq_body.b_off, buf_avail(&rq->rq_body));
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1 && errno == EAGAIN)
+				break;
+			if (n == -1) {
+				/* EPIPE: the function does not want the rest
+				 * of the body; that is its right. */
+				cgi_close_in(rq);
+				break;
+			}
+			buf_consume(&rq->rq_body, (size_t)n);
+			took = 1;
+		}
+		if (rq->rq_in == -1 && buf_avail(&rq->rq_body) > 0) {
+			buf_reset(&rq->rq_body);
+			took = 1;
+		}
+		if (took)
+			front_body_drained(rq);
+	} while (took && rq->rq_state == RQ_RUNNING &&
+	    buf_avail(&rq->rq_body) > 0 && rq->rq_in != -1);
+	if (rq->rq_in != -1) {
+		if (buf_avail(&rq->rq_body) > 0)
+			(void)loop_set(&rq->rq_ev_in, EPOLLOUT);
+		else if (rq->rq_stdin_done)
+			cgi_close_in(rq);	/* EOF for the function */
+		else
+			(void)loop_set(&rq->rq_ev_in, 0);
+	}
+	rq->rq_pumping = 0;
+}
+
+static void
+cgi_in_cb(struct ev *ev, uint32_t events)
+{
+	struct request	*rq = ev->ev_arg;
+
+	if (events & EPOLLERR) {
+		cgi_close_in(rq);
+		buf_reset(&rq->rq_body);
+		front_body_drained(rq);
+		return;
+	}
+	cgi_body(rq);
+}
+
+/*
+ * The reply from the child's stdout.
+ */
+void
+cgi_resume(struct request *rq)
+{
+	if (rq->rq_out != -1)
+		(void)loop_set(&rq->rq_ev_out, EPOLLIN);
+}
+
+static void
+cgi_close_out(struct request *rq)
+{
+	if (rq->rq_out == -1)
+		return;
+	loop_del(&rq->rq_ev_out);
+	fd_close(&rq->rq_out);
+	rq->rq_out_eof = 1;
+	timer_cancel(&rq->rq_qtimer);
+}
+
+/* Pass body bytes on; 1 when the connection backs up. */
+static int
+cgi_pass(struct request *rq, const void *p, size_t len)
+{
+	int	r;
+
+	if (len == 0 || rq->rq_kill_reason != 0 || rq->rq_cut)
+		return 0;
+	if (rq->rq_bytes_out + len > rq->rq_fn->fn_max_output) {
+		front_fail(rq, 502, "bad_gateway", "output over max_output");
+		rq->rq_outcome = "error";
+		cgi_abort(rq, 502);
+		return 0;
+	}
+	rq->rq_bytes_out += len;
+	r = front_stdout(rq, p, len);
+	return r == 1;
+}
+
+/* Has an empty line ("\n\n" or "\n\r\n") arrived since the last look? */
+static int
+cgi_blank_line(struct request *rq)
+{
+	const unsigned char	*d = rq->rq_out_buf.b_data;
+	size_t			 i, len = rq->rq_out_buf.b_len;
+
+	/* An empty line at the very start ends an empty block. */
+	if (len > 0 && (d[0] == '\n' || (len > 1 && d[0] == '\r' &&
+	    d[1] == '\n')))
+		return 1;
+	i = rq->rq_hdr_scan > 2 ? rq->rq_hdr_scan - 2 : 0;
+	for (; i + 1 < len; i++)
+		if (d[i] == '\n' && (d[i + 1] == '\n' || (d[i + 1] == '\r' &&
+		    i + 2 < len && d[i + 2] == '\n')))
+			return 1;
+	rq->rq_hdr_scan = len;
+	return 0;
+}
+
+static int
+cgi_headers(struct request *rq)
+{
+	struct buf	 hdr = { 0 };
+	const char	*why = NULL;
+	long		 n;
+	int		 r;
+
+	/* Parse only once the block can be complete (or cannot grow), so a
+	 * function that dribbles its headers a byte at a time costs a scan
+	 * of the new bytes, not a parse of the whole block, per read. */
+	if (!rq->rq_out_eof && rq->rq_out_buf.b_len < REPLY_MAX_HEADERS &&
+	    !cgi_blank_line(rq)) {
+		buf_free(&hdr);
+		return 0;
+	}
+	n = reply_parse((const char *)rq->rq_out_buf.b_data,
+	    rq->rq_out_buf.b_len, &rq->rq_reply, &hdr, &why);
+	if (n == 0 && rq->rq_out_eof == 0) {
+		buf_free(&hdr);
+		return 0;
+	}
+	if (n <= 0) {
+		char	msg[160];
+
+		buf_free(&hdr);
+		if (n == 0)
+			why = rq->rq_out_buf.b_len == 0 ? "empty reply" :
+			    "no end of the header block";
+		(void)snprintf(msg, sizeof(msg), "malformed reply: %s", why);
+		front_fail(rq, 502, "bad_gateway", msg);
+		rq->rq_outcome = "error";
+		cgi_abort(rq, 502);
+		return -1;
+	}
+	(void)buf_printf(&hdr, "X-Request-Id: %s\r\n\r\n", rq->rq_reqid);
+	rq->rq_status = rq->rq_reply.rp_status;
+	rq->rq_hdr_sent = 1;
+	r = hdr.b_data == NULL ? -1 : front_stdout(rq, hdr.b_data, hdr.b_len);
+	buf_free(&hdr);
+	if (r == -1)
+		return -1;
+	r = cgi_pass(rq, rq->rq_out_buf.b_data + n,
+	    rq->rq_out_buf.b_len - (size_t)n);
+	buf_free(&rq->rq_out_buf);
+	return r;
+}
+
+static void
+cgi_out_cb(struct ev *ev, uint32_t events)
+{
+	struct request	*rq = ev->ev_arg;
+	unsigned char	 chunk[CGI_READ_CHUNK];
+	ssize_t		 n;
+	int		 stop = 0;
+
+	(void)events;
+	if ((n = read(rq->rq_out, chunk, sizeof(chunk))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		n = 0;
+	}
+	if (n == 0)
+		cgi_close_out(rq);
+	if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0) {
+		if (buf_append(&rq->rq_out_buf, chunk, (size_t)n) == -1) {
+			front_fail(rq, 502, "bad_gateway", "out of memory");
+			cgi_abort(rq, 502);
+		} else
+			stop = cgi_headers(rq);
+	} else if (n > 0)
+		stop = cgi_pass(rq, chunk, (size_t)n);
+	if (stop == 1 && rq->rq_out != -1)
+		(void)loop_set(&rq->rq_ev_out, 0);
+	cgi_maybe_finish(rq);
+}
+
+/* stderr: to the log, a line at a time, tagged. */
+static void
+cgi_err_line(struct request *rq, const char *s, size_t len)
+{
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
+	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
+}
+
+static void
+cgi_close_err(struct request *rq)
+{
+	if (rq->rq_err == -1)
+		return;
+	if (rq->rq_err_buf.b_len > 0)
+		cgi_err_line(rq, (char *)rq->rq_err_buf.b_data,
+		    rq->rq_err_buf.b_len);
+	buf_free(&rq->rq_err_buf);
+	loop_del(&rq->rq_ev_err);
+	fd_close(&rq->rq_err);
+}
+
+static void
+cgi_err_cb(struct ev *ev, uint32_t events)
+{
+	struct request	*rq = ev->ev_arg;
+	char		 chunk[4096], *nl, *p;
+	ssize_t		 n;
+	size_t		 len;
+
+	(void)events;
+	if ((n = read(rq->rq_err, chunk, sizeof(chunk))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		n = 0;
+	}
+	if (n == 0) {
+		cgi_close_err(rq);
+		return;
+	}
+	(void)buf_append(&rq->rq_err_buf, chunk, (size_t)n);
+	p = (char *)rq->rq_err_buf.b_data;
+	len = rq->rq_err_buf.b_len;
+	while ((nl = memchr(p, '\n', len)) != NULL) {
+		cgi_err_line(rq, p, (size_t)(nl - p));
+		len -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	if (len > 1000) {	/* a very long line: log it in parts */
+		cgi_err_line(rq, p, len);
+		len = 0;
+	}
+	memmove(rq->rq_err_buf.b_data, p, len);
+	rq->rq_err_buf.b_len = len;
+}
+
+/*
+ * Ending: kill, reap, finish.
+ */
+static void
+cgi_kill(struct request *rq, int sig)
+{
+	if (rq->rq_pid == -1 && rq->rq_reaped == 0)
+		return;
+	/* The child called setsid(): its pid is its group's id.  Even once
+	 * it is reaped, the group lives on while a member does. */
+	if (rq->rq_sp.sp_pid > 0)
+		(void)kill(-rq->rq_sp.sp_pid, sig);
+	if (sig == SIGKILL)
+		rq->rq_killed = 2;
+	else if (rq->rq_killed == 0)
+		rq->rq_killed = 1;
+}
+
+void
+cgi_abort(struct request *rq, int reason)
+{
+	if (rq->rq_kill_reason != 0)
+		return;
+	rq->rq_kill_reason = reason;
+	cgi_close_in(rq);
+	buf_reset(&rq->rq_body);
+	if (reason == 504) {
+		front_fail(rq, 504, "timeout", "the function ran past its "
+		    "timeout");
+		rq->rq_outcome = "timeout";
+	} else if (reason == 499)
+		rq->rq_outcome = "aborted";
+	else if (reason == 400)
+		rq->rq_outcome = "rejected";
+	if (rq->rq_state != RQ_RUNNING || rq->rq_sp.sp_pid <= 0)
+		return;		/* cgi_spawned() kills it */
+	if (reason == 504 && rq->rq_reaped == 0) {
+		/* TERM to the group, KILL after kill_grace. */
+		cgi_kill(rq, SIGTERM);
+		rq->rq_deadline.t_cb = cgi_deadline;
+		timer_set(&rq->rq_deadline, rq->rq_cf->cf_kill_grace_ms);
+	} else
+		cgi_kill(rq, SIGKILL);
+	/* Output of a killed request goes nowhere, but is read to EOF. */
+	if (rq->rq_out != -1)
+		(void)loop_set(&rq->rq_ev_out, EPOLLIN);
+}
+
+static void
+cgi_exit_grace(struct timer *t)
+{
+	struct request	*rq = t->t_arg;
+
+	/* Something of the function's still holds stdout open after it
+	 * exited (it escaped the group, or is dying slowly): stop
+	 * waiting for it. */
+	log_info("fn=%s request_id=%s stdout still open after exit; closing",
+	    rq->rq_fn->fn_name, rq->rq_reqid);
+	cgi_kill(rq, SIGKILL);
+	(void)spawn_reap_strays();
+	if (!rq->rq_hdr_sent)
+		(void)cgi_headers(rq);
+	cgi_close_out(rq);
+	cgi_maybe_finish(rq);
+}
+
+static void
+cgi_pid_cb(struct ev *ev, uint32_t events)
+{
+	struct request	*rq = ev->ev_arg;
+	pid_t		 r;
+
+	(void)events;
+	/* The child is a zombie now: its group id is still taken, so the
+	 * group kill cannot hit a stranger.  Grandchildren go with it. */
+	(void)kill(-rq->rq_pid, SIGKILL);
+	while ((r = wait4(rq->rq_pid, &rq->rq_wstatus, WNOHANG,
+	    &rq->rq_ru)) == -1 && errno == EINTR)
+		;
+	if (r == 0)
+		return;		/* not yet: level-triggered, called again */
+	if (r == -1)
+		log_error("wait4 pid=%d: %s", (int)rq->rq_pid,
+		    strerror(errno));
+	spawn_disown(rq->rq_pid);
+	rq->rq_pid = -1;
+	rq->rq_reaped = 1;
+	loop_del(&rq->rq_ev_pid);
+	fd_close(&rq->rq_pidfd);
+	if (rq->rq_t_end == 0)
+		rq->rq_t_end = util_now_us();
+	/* Anything it left behind outside its group is ours now. */
+	(void)spawn_reap_strays();
+	if (rq->rq_out != -1) {
+		rq->rq_qtimer.t_cb = cgi_exit_grace;
+		timer_set(&rq->rq_qtimer, CGI_EXIT_GRACE);
+	}
+	cgi_maybe_finish(rq);
+}
+
+static void
+cgi_maybe_finish(struct request *rq)
+{
+	int	 st = rq->rq_wstatus, sig;
+	char	 msg[128];
+
+	if (!rq->rq_reaped || !rq->rq_out_eof || rq->rq_state != RQ_RUNNING)
+		return;
+	if (rq->rq_t_end == 0 || rq->rq_t_end < rq->rq_t_spawn)
+		rq->rq_t_end = util_now_us();
+	timer_cancel(&rq->rq_deadline);
+	timer_cancel(&rq->rq_qtimer);
+	/* Take what stderr has left, without waiting for it. */
+	if (rq->rq_err != -1)
+		cgi_err_cb(&rq->rq_ev_err, EPOLLIN);
+	cgi_close_err(rq);
+	cgi_close_in(rq);
+	if (rq->rq_kill_reason == 0 && WIFSIGNALED(st)) {
+		sig = WTERMSIG(st);
+		/* SIGXCPU and SIGXFSZ are the kernel enforcing rlimits. */
+		rq->rq_outcome = sig == SIGXCPU || sig == SIGXFSZ ? "limit" :
+		    "crash";
+		(void)snprintf(msg, sizeof(msg), "the function was killed by "
+		    "signal %d", sig);
+		front_fail(rq, 502, "bad_gateway", msg);
+	} else if (rq->rq_kill_reason == 0 && WIFEXITED(st) &&
+	    WEXITSTATUS(st) != 0) {
+		rq->rq_outcome = "error";
+		if (!rq->rq_hdr_sent) {
+			(void)snprintf(msg, sizeof(msg), "the function exited "
+			    "with status %d", WEXITSTATUS(st));
+			front_fail(rq, 502, "bad_gateway", msg);
+		}
+	} else if (!rq->rq_hdr_sent)
+		front_fail(rq, 502, "bad_gateway", "no reply");
+	if (rq->rq_outcome == NULL)
+		rq->rq_outcome = rq->rq_status >= 500 ? "error" : "ok";
+	front_finish(rq);
+}
+
+void
+cgi_cleanup(struct request *rq)
+{
+	timer_cancel(&rq->rq_deadline);
+	timer_cancel(&rq->rq_qtimer);
+	cgi_close_in(rq);
+	if (rq->rq_out != -1) {
+		loop_del(&rq->rq_ev_out);
+		fd_close(&rq->rq_out);
+	}
+	if (rq->rq_err != -1) {
+		loop_del(&rq->rq_ev_err);
+		fd_close(&rq->rq_err);
+	}
+	if (rq->rq_pid != -1) {
+		/* Only at teardown: the request outlived its child's owner. */
+		(void)kill(-rq->rq_pid, SIGKILL);
+		while (waitpid(rq->rq_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		spawn_disown(rq->rq_pid);
+		rq->rq_pid = -1;
+	}
+	if (rq->rq_pidfd != -1) {
+		loop_del(&rq->rq_ev_pid);
+		fd_close(&rq->rq_pidfd);
+	}
+	buf_free(&rq->rq_out_buf);
+	buf_free(&rq->rq_err_buf);
+	util_strv_free(rq->rq_envp);
+	rq->rq_envp = NULL;
+	free(rq->rq_dir);
+	rq->rq_dir = NULL;
+}

@@ -1,0 +1,53 @@
+/*
+ * front.h -- the web server's side: the listening socket, FastCGI
+ * connections, requests from BEGIN_REQUEST to END_REQUEST.
+ *
+ * Loop thread only.  A connection costs a struct, two buffers and a
+ * deadline; it carries one request at a time (FCGI_MPXS_CONNS 0).  A
+ * request ends on its connection only once its usage row is committed.
+ */
+#ifndef FRONT_H
+#define FRONT_H
+
+#include <stddef.h>
+
+struct config;
+struct request;
+struct usage;
+struct usage_row;
+
+/* Open the listening socket of cf.  Start-up only; -1 and *errstr. */
+int	front_listen(const struct config *, const char **);
+/* Serve cf with ledger u (borrowed).  Start-up only. */
+int	front_start(struct config *, struct usage *);
+/* Stop accepting, let requests in flight finish; loop_stop() when done. */
+void	front_shutdown(void);
+/* shutdown_timeout passed: abort whatever still runs. */
+void	front_shutdown_now(void);
+int	front_idle(void);		/* no request alive at all */
+void	front_close_listener(void);
+/* At exit: flush what connections are owed, for up to ms; close all. */
+void	front_flush_all(int);
+
+/*
+ * Send len bytes of the function's output (or our headers) as
+ * FCGI_STDOUT.  Returns 1 when the connection's buffer is over its high
+ * mark (stop reading the function until cgi_resume()), 0 otherwise, -1
+ * when the connection is gone (the bytes are dropped).
+ */
+int	front_stdout(struct request *, const void *, size_t);
+/*
+ * End rq with an error: a JSON error reply when no header went out yet,
+ * else the response is cut off (the connection is closed without
+ * END_REQUEST so the web server does not pass it on as complete).
+ * Sets rq_status, rq_errcode; does not finish the request.
+ */
+void	front_fail(struct request *, int, const char *, const char *);
+/* The function is done (reaped, output over): write its row, then end. */
+void	front_finish(struct request *);
+/* Committed rows handed back by the usage writer. */
+void	front_logged(struct usage_row *);
+/* Body bytes were taken from rq_body: read more from the web server. */
+void	front_body_drained(struct request *);
+
+#endif /* FRONT_H */

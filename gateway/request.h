@@ -1,0 +1,106 @@
+/*
+ * request.h -- one FastCGI request from the web server, from its
+ * BEGIN_REQUEST to the moment its usage row is in the ledger.
+ *
+ * Owned by front.c, which creates and frees it; cgi.c runs the function
+ * for it and pool.c gives it a slot.  The request owns its params, body
+ * buffer, environment, the child's descriptors and its timers.  rq_conn
+ * is borrowed and becomes NULL when the web server's connection goes
+ * away; the request then lives on until its child is reaped and its row
+ * is written (a row is never lost because a client left).
+ */
+#ifndef REQUEST_H
+#define REQUEST_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "loop.h"
+#include "reply.h"
+#include "route.h"
+#include "spawn.h"
+#include "util.h"
+
+struct conn;
+struct config;
+struct fn;
+
+enum rq_state {
+	RQ_PARAMS,		/* reading params */
+	RQ_QUEUED,		/* waiting for a slot */
+	RQ_SPAWNING,		/* with the spawner thread */
+	RQ_RUNNING,		/* the function runs */
+	RQ_LOGGING,		/* its row is with the usage writer */
+	RQ_ENDED		/* ended on the connection; to be freed */
+};
+
+struct pair {
+	const char	*p_name;	/* NUL-terminated, in rq_pstore */
+	const char	*p_value;
+	size_t		 p_nlen, p_vlen;
+};
+
+struct request {
+	enum rq_state	 rq_state;
+	struct conn	*rq_conn;		/* borrowed; NULL once gone */
+	unsigned	 rq_id;			/* FastCGI request id */
+	struct config	*rq_cf;			/* a reference */
+	const struct fn	*rq_fn;			/* borrowed from rq_cf */
+	const char	*rq_trigger;		/* "http", "cli" */
+
+	/* Params as they came, then decoded into pairs. */
+	struct buf	 rq_params;
+	struct buf	 rq_pstore;		/* NUL-terminated copies */
+	struct pair	*rq_pairs;
+	size_t		 rq_npairs;
+	const char	*rq_method, *rq_query, *rq_ctype, *rq_host;
+	uint64_t	 rq_clen;		/* CONTENT_LENGTH, 0 if none */
+	char		 rq_reqid[65];
+	char		*rq_path;		/* normalised, malloc'ed */
+	size_t		 rq_path_len;
+	struct route_result rq_rr;
+
+	/* The body: FCGI_STDIN in, the child's stdin out. */
+	struct buf	 rq_body;
+	uint64_t	 rq_bytes_in;
+	int		 rq_stdin_done;		/* empty FCGI_STDIN seen */
+
+	/* The child. */
+	struct spawn	 rq_sp;
+	char		**rq_envp;
+	char		*rq_dir;		/* the function's directory */
+	int		 rq_pumping;		/* cgi_body() is on the stack */
+	pid_t		 rq_pid;		/* -1 once reaped */
+	int		 rq_pidfd, rq_in, rq_out, rq_err;
+	struct ev	 rq_ev_in, rq_ev_out, rq_ev_err, rq_ev_pid;
+	struct timer	 rq_deadline;		/* timeout, then kill_grace */
+	struct timer	 rq_qtimer;		/* queue_timeout, exit grace */
+	int		 rq_killed;		/* TERM sent: 1; KILL sent: 2 */
+	int		 rq_kill_reason;	/* 504, 502, 499 (aborted) */
+	int		 rq_reaped;
+	int		 rq_out_eof;
+	int		 rq_wstatus;
+	struct rusage	 rq_ru;
+	struct buf	 rq_out_buf;		/* stdout until the headers end */
+	size_t		 rq_hdr_scan;		/* rq_out_buf scanned this far */
+	struct buf	 rq_err_buf;		/* a partial stderr line */
+	struct reply	 rq_reply;
+	int		 rq_hdr_sent;		/* headers went to the client */
+	int		 rq_cut;		/* the response was cut off */
+	uint64_t	 rq_bytes_out;		/* body bytes to the client */
+
+	/* Accounting. */
+	int		 rq_status;
+	const char	*rq_outcome;
+	const char	*rq_errcode;		/* JSON error code, if any */
+	int64_t		 rq_started_wall;	/* epoch µs */
+	uint64_t	 rq_t_routed;		/* monotonic µs */
+	uint64_t	 rq_t_spawn;		/* handed to the function */
+	uint64_t	 rq_t_end;
+	int		 rq_slot;		/* holds a pool slot */
+	TAILQ_ENTRY(request) rq_qlink;		/* in a pool's wait queue */
+};
+
+#endif /* REQUEST_H */

@@ -1,0 +1,69 @@
+/*
+ * spawn.h -- the spawner thread: starts children off the loop.
+ *
+ * The loop fills a struct spawn and hands it over with spawn_submit();
+ * the spawner thread creates the pipes, starts the child with
+ * clone(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) (no copy of our address
+ * space; only async-signal-safe calls and raw syscalls in the child
+ * before execve), and hands the struct back through spawn_done(),
+ * signalled on spawn_fd().  The submitter owns the struct and all the
+ * strings it points to throughout; the spawner only borrows them until
+ * it hands the struct back.
+ *
+ * The spawner also keeps the table of pids that have an owner, so the
+ * stray reaper (spawn_reap_strays) kills and reaps only the children
+ * nobody owns: those that escaped their group and were re-parented to
+ * us, the child subreaper.
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct spawn {
+	/* In: borrowed by the spawner until the struct comes back. */
+	char *const	*sp_argv;	/* sp_argv[0] is the path */
+	char *const	*sp_envp;
+	const char	*sp_dir;	/* chdir here; NULL: stay */
+	int		 sp_setids;	/* change to sp_uid/sp_gid */
+	uid_t		 sp_uid;
+	gid_t		 sp_gid;
+	rlim_t		 sp_as, sp_cpu, sp_nofile, sp_nproc, sp_fsize; /* 0: keep */
+	int		 sp_fd0;	/* >= 0: becomes the child's fd 0 and no
+					 * pipes are made (fastcgi instances) */
+
+	/* Out: owned by the submitter once handed back. */
+	pid_t		 sp_pid;	/* -1 on failure */
+	int		 sp_pidfd;
+	int		 sp_in;		/* our end of its stdin (non-blocking) */
+	int		 sp_out;	/* our end of its stdout (non-blocking) */
+	int		 sp_err;	/* our end of its stderr (non-blocking) */
+	int		 sp_errno;	/* why it failed: exec, setuid, ... */
+	const char	*sp_errwhat;	/* which step failed (static) */
+	uint64_t	 sp_started_us;	/* monotonic, once execve succeeded */
+
+	void		*sp_token;	/* the submitter's */
+	struct spawn	*sp_next;
+};
+
+/* Start the spawner thread.  Start-up only; -1 on failure. */
+int		 spawn_init(void);
+int		 spawn_fd(void);		/* readable: spawn_done() has work */
+void		 spawn_submit(struct spawn *);	/* never blocks long */
+struct spawn	*spawn_done(void);		/* a list, sp_next-linked */
+void		 spawn_shutdown(void);		/* stop and join the thread */
+
+/* Forget pid once its owner reaped it. */
+void		 spawn_disown(pid_t);
+/* Adopt a pid started elsewhere (not used by cgi mode). */
+void		 spawn_own(pid_t);
+/*
+ * Kill (SIGKILL, its group too) and reap every child of ours that no
+ * owner claims.  Non-blocking; returns how many it reaped, or -1 when a
+ * spawn was under way and the caller should try again shortly.
+ */
+int		 spawn_reap_strays(void);
+
+#endif /* SPAWN_H */
