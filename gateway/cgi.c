@@ -358,47 +358,41 @@ cgi_close_in(struct request *rq)
 void
 cgi_body(struct request *rq)
 {
-	ssize_t	n;
-	int	took;
+	const void	*p;
+	size_t		 len;
+	ssize_t		 n;
 
-	if (rq->rq_state != RQ_RUNNING || rq->rq_pumping)
+	if (rq->rq_state != RQ_RUNNING)
 		return;
-	rq->rq_pumping = 1;
-	do {
-		took = 0;
-		while (rq->rq_in != -1 && buf_avail(&rq->rq_body) > 0) {
-			n = write(rq->rq_in, rq->rq_body.b_data +
-			    rq->rq_body.b_off, buf_avail(&rq->rq_body));
-			if (n == -1 && errno == EINTR)
+	while (rq->rq_in != -1) {
+		if (spool_peek(&rq->rq_body, &p, &len) == -1) {
+			log_error("fn=%s request_id=%s body spool: %s",
+			    rq->rq_fn->fn_name, rq->rq_reqid, strerror(errno));
+			cgi_close_in(rq);
+			break;
+		}
+		if (len == 0)
+			break;
+		if ((n = write(rq->rq_in, p, len)) == -1) {
+			if (errno == EINTR)
 				continue;
-			if (n == -1 && errno == EAGAIN)
+			if (errno == EAGAIN)
 				break;
-			if (n == -1) {
-				/* EPIPE: the function does not want the rest
-				 * of the body; that is its right. */
-				cgi_close_in(rq);
-				break;
-			}
-			buf_consume(&rq->rq_body, (size_t)n);
-			took = 1;
+			/* EPIPE: the function does not want the rest of
+			 * the body; that is its right. */
+			cgi_close_in(rq);
+			break;
 		}
-		if (rq->rq_in == -1 && buf_avail(&rq->rq_body) > 0) {
-			buf_reset(&rq->rq_body);
-			took = 1;
-		}
-		if (took)
-			front_body_drained(rq);
-	} while (took && rq->rq_state == RQ_RUNNING &&
-	    buf_avail(&rq->rq_body) > 0 && rq->rq_in != -1);
-	if (rq->rq_in != -1) {
-		if (buf_avail(&rq->rq_body) > 0)
-			(void)loop_set(&rq->rq_ev_in, EPOLLOUT);
-		else if (rq->rq_stdin_done)
-			cgi_close_in(rq);	/* EOF for the function */
-		else
-			(void)loop_set(&rq->rq_ev_in, 0);
+		spool_consume(&rq->rq_body, (size_t)n);
 	}
-	rq->rq_pumping = 0;
+	if (rq->rq_in == -1)
+		spool_reset(&rq->rq_body);
+	else if (spool_pending(&rq->rq_body) > 0)
+		(void)loop_set(&rq->rq_ev_in, EPOLLOUT);
+	else if (rq->rq_stdin_done)
+		cgi_close_in(rq);	/* EOF for the function */
+	else
+		(void)loop_set(&rq->rq_ev_in, 0);
 }
 
 static void
@@ -408,8 +402,7 @@ cgi_in_cb(struct ev *ev, uint32_t events)
 
 	if (events & EPOLLERR) {
 		cgi_close_in(rq);
-		buf_reset(&rq->rq_body);
-		front_body_drained(rq);
+		spool_reset(&rq->rq_body);
 		return;
 	}
 	cgi_body(rq);
@@ -494,6 +487,12 @@ cgi_headers(struct request *rq)
 	n = reply_parse((const char *)rq->rq_out_buf.b_data,
 	    rq->rq_out_buf.b_len, &rq->rq_reply, &hdr, &why);
 	if (n == 0 && rq->rq_out_eof == 0) {
+		buf_free(&hdr);
+		return 0;
+	}
+	if (n <= 0 && !rq->rq_reaped && rq->rq_kill_reason == 0) {
+		/* Judge a reply cut short only once the child is reaped:
+		 * a crash is a crash, not a malformed reply. */
 		buf_free(&hdr);
 		return 0;
 	}
@@ -634,7 +633,7 @@ cgi_abort(struct request *rq, int reason)
 		return;
 	rq->rq_kill_reason = reason;
 	cgi_close_in(rq);
-	buf_reset(&rq->rq_body);
+	spool_reset(&rq->rq_body);
 	if (reason == 504) {
 		front_fail(rq, 504, "timeout", "the function ran past its "
 		    "timeout");
@@ -742,8 +741,8 @@ cgi_maybe_finish(struct request *rq)
 			    "with status %d", WEXITSTATUS(st));
 			front_fail(rq, 502, "bad_gateway", msg);
 		}
-	} else if (!rq->rq_hdr_sent)
-		front_fail(rq, 502, "bad_gateway", "no reply");
+	} else if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0)
+		(void)cgi_headers(rq);	/* exited 0: a reply, or a 502 */
 	if (rq->rq_outcome == NULL)
 		rq->rq_outcome = rq->rq_status >= 500 ? "error" : "ok";
 	front_finish(rq);

@@ -37,7 +37,6 @@
 
 #define FRONT_READ_CHUNK	65536
 #define FRONT_OUT_HIGH		(256 * 1024)	/* stop reading the function */
-#define FRONT_BODY_HIGH		(1024 * 1024)	/* stop reading the server */
 #define FRONT_MAX_PAIRS		10000
 
 struct conn {
@@ -260,6 +259,20 @@ front_valid_reqid(const char *s, size_t len)
 static void
 conn_write_cb(struct ev *ev, uint32_t events);
 
+/*
+ * nginx stops sending a request's body as soon as the upstream's
+ * response begins, and never sends the rest: a function that answers
+ * while it still reads its body would wait forever.  So the function's
+ * output waits in c_out (bounded: the function is stopped when c_out is
+ * full) until the whole body is in (the spool takes it at the web
+ * server's pace); replies of requests that ended go out at once.
+ */
+static int
+conn_may_write(const struct conn *c)
+{
+	return c->c_rq == NULL || c->c_rq->rq_stdin_done;
+}
+
 static void
 conn_update(struct conn *c)
 {
@@ -267,11 +280,9 @@ conn_update(struct conn *c)
 
 	if (c->c_dead)
 		return;
-	/* Read unless the body backs up or we are only flushing. */
-	if (!c->c_closing && (c->c_rq == NULL ||
-	    buf_avail(&c->c_rq->rq_body) < FRONT_BODY_HIGH))
+	if (!c->c_closing)
 		ev |= EPOLLIN;
-	if (buf_avail(&c->c_out) > 0)
+	if (buf_avail(&c->c_out) > 0 && conn_may_write(c))
 		ev |= EPOLLOUT;
 	(void)loop_set(&c->c_ev, ev);
 }
@@ -285,7 +296,7 @@ conn_flush(struct conn *c)
 
 	if (c->c_dead)
 		return;
-	while (buf_avail(&c->c_out) > 0) {
+	while (buf_avail(&c->c_out) > 0 && conn_may_write(c)) {
 		n = write(c->c_fd, c->c_out.b_data + c->c_out.b_off,
 		    buf_avail(&c->c_out));
 		if (n == -1) {
@@ -462,6 +473,7 @@ request_new(struct conn *c, unsigned id)
 	rq->rq_started_wall = (int64_t)util_wall_us();
 	timer_init(&rq->rq_deadline, NULL, rq);
 	timer_init(&rq->rq_qtimer, NULL, rq);
+	spool_init(&rq->rq_body, rq->rq_cf->cf_runtime_dir);
 	front_make_reqid(rq->rq_reqid);
 	front_nreq++;
 	return rq;
@@ -476,7 +488,7 @@ request_free(struct request *rq)
 	timer_cancel(&rq->rq_qtimer);
 	buf_free(&rq->rq_params);
 	buf_free(&rq->rq_pstore);
-	buf_free(&rq->rq_body);
+	spool_free(&rq->rq_body);
 	free(rq->rq_pairs);
 	free(rq->rq_path);
 	config_unref(rq->rq_cf);
@@ -819,27 +831,29 @@ front_stdin(struct conn *c, struct request *rq, const struct fcgi_record *r)
 	if (r->fr_len == 0) {
 		rq->rq_stdin_done = 1;
 		if (rq->rq_bytes_in != rq->rq_clen)
-			goto short_body;
+			goto mismatch;
 	} else {
 		rq->rq_bytes_in += r->fr_len;
 		if (rq->rq_bytes_in > rq->rq_clen)
-			goto long_body;
+			goto mismatch;
 		if (rq->rq_state != RQ_LOGGING && rq->rq_state != RQ_ENDED &&
-		    buf_append(&rq->rq_body, r->fr_content, r->fr_len) == -1) {
-			front_abort(rq, "out of memory for the body");
+		    spool_write(&rq->rq_body, r->fr_content, r->fr_len) == -1) {
+			log_error("request_id=%s cannot keep the body: %s",
+			    rq->rq_reqid, strerror(errno));
+			front_abort(rq, "the body could not be spooled");
 			return;
 		}
 	}
 	if (rq->rq_state == RQ_RUNNING)
 		cgi_body(rq);
-	conn_update(c);
+	if (rq->rq_stdin_done)
+		conn_flush(c);	/* output held back may go now */
 	return;
-short_body:
-long_body:
+mismatch:
 	/* CONTENT_LENGTH is what the function was promised: a body that
 	 * does not match it is the web server's error, never passed on. */
 	rq->rq_stdin_done = 1;
-	buf_reset(&rq->rq_body);
+	spool_reset(&rq->rq_body);
 	if (rq->rq_state == RQ_RUNNING || rq->rq_state == RQ_SPAWNING) {
 		front_fail(rq, 400, "bad_request",
 		    "body does not match CONTENT_LENGTH");
@@ -981,7 +995,7 @@ conn_arm(struct conn *c)
 		return;
 	c->c_timer.t_cb = conn_read_timeout;
 	if (c->c_closing || (rq != NULL && rq->rq_state != RQ_PARAMS &&
-	    (rq->rq_stdin_done || buf_avail(&rq->rq_body) >= FRONT_BODY_HIGH)))
+	    rq->rq_stdin_done))
 		timer_cancel(&c->c_timer);
 	else
 		timer_set(&c->c_timer, front_cf->cf_read_timeout_ms);
@@ -1019,9 +1033,6 @@ conn_read(struct conn *c)
 			return;
 		}
 		buf_consume(&c->c_in, r.fr_total);
-		if (c->c_rq != NULL && buf_avail(&c->c_rq->rq_body) >=
-		    FRONT_BODY_HIGH)
-			break;	/* the function must take some first */
 	}
 	if (c->c_dead)
 		return;
@@ -1050,32 +1061,6 @@ conn_write_cb(struct ev *ev, uint32_t events)
 		conn_flush(c);
 	if (!c->c_dead && events & EPOLLIN)
 		conn_read(c);
-	if (--c->c_depth == 0 && c->c_dead)
-		conn_free(c);
-}
-
-void
-front_body_drained(struct request *rq)
-{
-	struct conn	*c = rq->rq_conn;
-	struct fcgi_record r;
-
-	if (c == NULL || c->c_dead)
-		return;
-	c->c_depth++;
-	/* Records left in c_in while the body was backed up. */
-	while (!c->c_dead && !c->c_closing && c->c_rq == rq &&
-	    buf_avail(&rq->rq_body) < FRONT_BODY_HIGH &&
-	    fcgi_record_parse(c->c_in.b_data + c->c_in.b_off,
-	    buf_avail(&c->c_in), &r) == 1) {
-		if (front_record(c, &r) == -1) {
-			conn_close(c);
-			break;
-		}
-		buf_consume(&c->c_in, r.fr_total);
-	}
-	if (!c->c_dead)
-		conn_arm(c);
 	if (--c->c_depth == 0 && c->c_dead)
 		conn_free(c);
 }

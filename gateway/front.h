@@ -47,7 +47,5 @@ void	front_fail(struct request *, int, const char *, const char *);
 void	front_finish(struct request *);
 /* Committed rows handed back by the usage writer. */
 void	front_logged(struct usage_row *);
-/* Body bytes were taken from rq_body: read more from the web server. */
-void	front_body_drained(struct request *);
 
 #endif /* FRONT_H */

@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "route.h"
 #include "spawn.h"
+#include "spool.h"
 #include "util.h"
 
 struct conn;
@@ -63,7 +64,7 @@ struct request {
 	struct route_result rq_rr;
 
 	/* The body: FCGI_STDIN in, the child's stdin out. */
-	struct buf	 rq_body;
+	struct spool	 rq_body;
 	uint64_t	 rq_bytes_in;
 	int		 rq_stdin_done;		/* empty FCGI_STDIN seen */
 
@@ -71,7 +72,6 @@ struct request {
 	struct spawn	 rq_sp;
 	char		**rq_envp;
 	char		*rq_dir;		/* the function's directory */
-	int		 rq_pumping;		/* cgi_body() is on the stack */
 	pid_t		 rq_pid;		/* -1 once reaped */
 	int		 rq_pidfd, rq_in, rq_out, rq_err;
 	struct ev	 rq_ev_in, rq_ev_out, rq_ev_err, rq_ev_pid;
