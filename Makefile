@@ -77,6 +77,13 @@ $(B)/unit/%.t: tests/unit/%_test.c tests/tap.h $(B)/libfngw.a | $(B)
 
 unit: $(UNIT_TESTS)
 
+# Test clients (a raw FastCGI client, a free-port finder).
+TOOLS	= $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
+tools: $(TOOLS)
+build/tools/%: tests/tools/%.c
+	@mkdir -p build/tools
+	$(CC) -D_GNU_SOURCE -std=c11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 # The dependency step: install whatever a fresh Debian 12 lacks, and
 # nothing when all is present.  apt-get update runs once, before the
 # first install.
@@ -99,11 +106,15 @@ RUNDIR	= run
 run: deps all
 	@sh tests/run-demo.sh $(PORT)
 
+# Unit tests of both builds, then the gateway and nginx tiers against the
+# plain build and again against the sanitizer build (the harness fails a
+# test on any sanitizer report in fngw's log).
 check: deps
-	$(MAKE) all unit
+	$(MAKE) all unit tools
 	$(MAKE) SANITIZE=address,undefined all unit
-	prove -f -j2 $(UNIT_TESTS) $(patsubst build/plain/%,build/san/%,$(UNIT_TESTS)) \
+	prove -j2 $(UNIT_TESTS) $(patsubst build/plain/%,build/san/%,$(UNIT_TESTS)) \
 	    tests/gateway/*.t tests/nginx/*.t
+	FNGW=build/san/fngw prove -j2 tests/gateway/*.t tests/nginx/*.t
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers
@@ -113,4 +124,4 @@ install: all
 clean:
 	rm -rf build gateway/fngw $(HANDLERS) $(RUNDIR)
 
-.PHONY: all handlers unit deps run check install clean
+.PHONY: all handlers unit tools deps run check install clean

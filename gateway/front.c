@@ -48,6 +48,7 @@ struct conn {
 	unsigned	 c_drain_id;	/* discard STDIN of an ended request */
 	int		 c_keep;	/* FCGI_KEEP_CONN of the last BEGIN */
 	int		 c_closing;	/* close once c_out is flushed */
+	int		 c_lingering;	/* flushed and half-closed: draining */
 	int		 c_depth;	/* callbacks of ours on the stack */
 	int		 c_dead;	/* closed; free when c_depth is 0 */
 	LIST_ENTRY(conn) c_link;
@@ -67,6 +68,8 @@ static uint64_t		 front_rid[2];	/* request id generator state */
 static void	conn_close(struct conn *);
 static void	conn_flush(struct conn *);
 static void	conn_arm(struct conn *);
+static void	conn_linger(struct conn *);
+static void	conn_read_timeout(struct timer *);
 static void	front_end(struct request *);
 static void	front_reject(struct request *, int, const char *,
 		    const char *);
@@ -280,11 +283,33 @@ conn_update(struct conn *c)
 
 	if (c->c_dead)
 		return;
-	if (!c->c_closing)
+	if (!c->c_closing || c->c_lingering)
 		ev |= EPOLLIN;
 	if (buf_avail(&c->c_out) > 0 && conn_may_write(c))
 		ev |= EPOLLOUT;
 	(void)loop_set(&c->c_ev, ev);
+}
+
+/*
+ * Close after the last byte without losing it: closing a socket that
+ * still holds unread input (the rest of a body, the empty STDIN record
+ * a client sends after its params) resets the connection, and the peer
+ * may lose our reply with it.  So half-close, read and discard until
+ * the peer closes too, for at most a second (nginx's lingering_close).
+ */
+static void
+conn_linger(struct conn *c)
+{
+	if (c->c_lingering)
+		return;
+	c->c_lingering = 1;
+	if (shutdown(c->c_fd, SHUT_WR) == -1) {
+		conn_close(c);
+		return;
+	}
+	c->c_timer.t_cb = conn_read_timeout;
+	timer_set(&c->c_timer, 1000);
+	conn_update(c);
 }
 
 static void
@@ -310,7 +335,7 @@ conn_flush(struct conn *c)
 		buf_consume(&c->c_out, (size_t)n);
 	}
 	if (buf_avail(&c->c_out) == 0 && c->c_closing) {
-		conn_close(c);
+		conn_linger(c);
 		return;
 	}
 	if (c->c_out.b_off > 0 && buf_avail(&c->c_out) == 0)
@@ -991,7 +1016,7 @@ conn_arm(struct conn *c)
 {
 	struct request	*rq = c->c_rq;
 
-	if (c->c_dead)
+	if (c->c_dead || c->c_lingering)
 		return;
 	c->c_timer.t_cb = conn_read_timeout;
 	if (c->c_closing || (rq != NULL && rq->rq_state != RQ_PARAMS &&
@@ -1010,6 +1035,16 @@ conn_read(struct conn *c)
 	ssize_t			 n;
 	int			 rc;
 
+	if (c->c_lingering) {
+		char	discard[4096];
+
+		if ((n = read(c->c_fd, discard, sizeof(discard))) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			conn_close(c);
+		return;
+	}
 	if (buf_reserve(&c->c_in, FRONT_READ_CHUNK) == -1) {
 		conn_close(c);
 		return;
