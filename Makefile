@@ -106,6 +106,11 @@ RUNDIR	= run
 run: deps all
 	@sh tests/run-demo.sh $(PORT)
 
+# fngw's cgi mode against fcgiwrap; the report goes to bench/out/.
+bench: deps all
+	@sh bench/cgi-vs-fcgiwrap.sh
+.PHONY: bench
+
 # Unit tests of both builds, then the gateway and nginx tiers against the
 # plain build and again against the sanitizer build (the harness fails a
 # test on any sanitizer report in fngw's log).
