@@ -103,11 +103,14 @@ deps:
 
 RUNDIR	= run
 
-run: deps all
+# Build in a sub-make: its pkg-config flags are read after deps ran.
+run: deps
+	@$(MAKE) --no-print-directory all >/dev/null
 	@sh tests/run-demo.sh $(PORT)
 
 # fngw's cgi mode against fcgiwrap; the report goes to bench/out/.
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all >/dev/null
 	@sh bench/cgi-vs-fcgiwrap.sh
 .PHONY: bench
 
