@@ -700,7 +700,7 @@ cgi_pid_cb(struct ev *ev, uint32_t events)
 	if (rq->rq_t_end == 0)
 		rq->rq_t_end = util_now_us();
 	/* Anything it left behind outside its group is ours now. */
-	(void)spawn_reap_strays();
+	spawn_strays_soon();
 	if (rq->rq_out != -1) {
 		rq->rq_qtimer.t_cb = cgi_exit_grace;
 		timer_set(&rq->rq_qtimer, CGI_EXIT_GRACE);

@@ -35,7 +35,7 @@
 static struct config	*cur_cf;	/* the snapshot in force */
 static int		 sig_fd = -1;
 static struct ev	 sig_ev, spawn_ev, usage_ev;
-static struct timer	 stray_timer, shutdown_timer;
+static struct timer	 shutdown_timer;
 static struct usage	*ledger;
 static int		 stopping;
 
@@ -88,13 +88,6 @@ mkdir_p(const char *path, mode_t mode)
 }
 
 static void
-stray_cb(struct timer *t)
-{
-	/* -1: a child was being born; look again soon. */
-	timer_set(t, spawn_reap_strays() == -1 ? 10 : 1000);
-}
-
-static void
 shutdown_cb(struct timer *t)
 {
 	(void)t;
@@ -130,8 +123,7 @@ sig_cb(struct ev *ev, uint32_t events)
 			    "keeping the running configuration");
 			break;
 		case SIGCHLD:
-			if (spawn_reap_strays() == -1)
-				timer_set(&stray_timer, 10);
+			spawn_strays_soon();
 			break;
 		default:
 			break;
@@ -219,9 +211,8 @@ cmd_serve(const char *path)
 	    loop_set(&spawn_ev, EPOLLIN) == -1 ||
 	    loop_set(&usage_ev, EPOLLIN) == -1)
 		fatal("epoll_ctl: %s", strerror(errno));
-	timer_init(&stray_timer, stray_cb, NULL);
 	timer_init(&shutdown_timer, shutdown_cb, NULL);
-	timer_set(&stray_timer, 1000);
+	spawn_strays_start();
 
 	log_info("listening on %s with %zu functions, node=%s, ledger=%s",
 	    cur_cf->cf_listen, cur_cf->cf_nfns, cur_cf->cf_node,

@@ -28,10 +28,17 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "spawn.h"
 #include "util.h"
 
 #define SPAWN_STACK	(64 * 1024)
+/*
+ * Threads that start children.  A spawner is suspended in clone() until
+ * the child's execve() is done, a few hundred microseconds here; two
+ * keep a 2-core machine busy while one of them waits.
+ */
+#define SPAWN_THREADS	2
 
 struct spawn_child {
 	struct spawn	*sc_sp;
@@ -40,17 +47,23 @@ struct spawn_child {
 	const char	*volatile sc_what;
 };
 
-static pthread_t	 spawn_thread;
+static pthread_t	 spawn_threads[SPAWN_THREADS];
+static int		 spawn_nthreads;
 static pthread_mutex_t	 spawn_mtx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 spawn_cv = PTHREAD_COND_INITIALIZER;
 static struct spawn	*spawn_todo, **spawn_todo_tail = &spawn_todo;
 static struct spawn	*spawn_ready;
 static int		 spawn_efd = -1;
 static int		 spawn_quit;
-static char		*spawn_stack;
-/* Held from clone() until the new pid is in the owned table, so that the
- * stray reaper never mistakes a child being born for a stray. */
-static pthread_mutex_t	 spawn_birth = PTHREAD_MUTEX_INITIALIZER;
+/* Held (shared) from clone() until the new pid is in the owned table,
+ * and exclusively by the stray reaper, which so never mistakes a child
+ * being born for a stray. */
+static pthread_rwlock_t	 spawn_birth = PTHREAD_RWLOCK_INITIALIZER;
+
+/* The stray reaper's timer: a periodic sweep, pulled in after reaps. */
+static struct timer	 stray_timer;
+#define STRAY_PERIOD	1000	/* ms between sweeps when nothing happens */
+#define STRAY_SOON	20	/* ms after a child of ours was reaped */
 
 /* Owned pids: an open-addressing set guarded by spawn_mtx. */
 static pid_t		*own_set;
@@ -139,7 +152,7 @@ spawn_is_owned(pid_t pid)
 }
 
 /*
- * The child.  Runs on spawn_stack, sharing our memory, while the
+ * The child.  Runs on its spawner's stack, sharing our memory, while the
  * spawner thread waits in clone().  Nothing here may take a lock or
  * allocate.
  */
@@ -148,9 +161,7 @@ spawn_child(void *arg)
 {
 	struct spawn_child	*sc = arg;
 	struct spawn		*sp = sc->sc_sp;
-	struct sigaction	 sa;
 	sigset_t		 none;
-	int			 sig;
 
 #define CHILD_FAIL(what) do {					\
 		sc->sc_errno = errno;				\
@@ -158,11 +169,9 @@ spawn_child(void *arg)
 		_exit(127);					\
 	} while (0)
 
-	/* Blocked signals and ignored ones survive execve: reset both. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
+	/* Blocked signals and ignored ones survive execve; caught ones are
+	 * reset by it.  fngw catches none and ignores only SIGPIPE. */
+	(void)signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
@@ -240,7 +249,7 @@ spawn_nonblock(int fd)
 }
 
 static void
-spawn_one(struct spawn *sp)
+spawn_one(struct spawn *sp, char *stack)
 {
 	struct spawn_child	 sc;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
@@ -266,17 +275,17 @@ spawn_one(struct spawn *sp)
 	sc.sc_in = in[0];
 	sc.sc_out = out[1];
 	sc.sc_err = er[1];
-	pthread_mutex_lock(&spawn_birth);
-	pid = clone(spawn_child, spawn_stack + SPAWN_STACK,
+	pthread_rwlock_rdlock(&spawn_birth);
+	pid = clone(spawn_child, stack + SPAWN_STACK,
 	    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &sc, &pidfd);
 	if (pid == -1) {
-		pthread_mutex_unlock(&spawn_birth);
+		pthread_rwlock_unlock(&spawn_birth);
 		sp->sp_errwhat = "clone";
 		goto fail;
 	}
 	/* Record ownership before anyone can look for strays. */
 	spawn_own(pid);
-	pthread_mutex_unlock(&spawn_birth);
+	pthread_rwlock_unlock(&spawn_birth);
 	if (sc.sc_what != NULL) {
 		/* The child stored errno and exited before execve. */
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
@@ -312,9 +321,9 @@ static void *
 spawn_main(void *arg)
 {
 	struct spawn	*sp;
+	char		*stack = arg;	/* the children's stack, ours alone */
 	uint64_t	 one = 1;
 
-	(void)arg;
 	pthread_mutex_lock(&spawn_mtx);
 	for (;;) {
 		while (spawn_todo == NULL && !spawn_quit)
@@ -326,7 +335,7 @@ spawn_main(void *arg)
 			spawn_todo_tail = &spawn_todo;
 		pthread_mutex_unlock(&spawn_mtx);
 
-		spawn_one(sp);
+		spawn_one(sp, stack);
 
 		pthread_mutex_lock(&spawn_mtx);
 		sp->sp_next = spawn_ready;
@@ -334,26 +343,37 @@ spawn_main(void *arg)
 		(void)!write(spawn_efd, &one, sizeof(one));
 	}
 	pthread_mutex_unlock(&spawn_mtx);
+	free(stack);
 	return NULL;
 }
 
 int
 spawn_init(void)
 {
-	sigset_t	all, old;
-	int		rc;
+	sigset_t	 all, old;
+	char		*stack;
+	int		 i, rc = 0;
 
-	if ((spawn_stack = malloc(SPAWN_STACK)) == NULL)
-		return -1;
 	if ((spawn_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return -1;
-	/* The thread starts with every signal blocked; the loop reads
+	/* The threads start with every signal blocked; the loop reads
 	 * them from its signalfd. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&spawn_thread, NULL, spawn_main, NULL);
+	for (i = 0; i < SPAWN_THREADS && rc == 0; i++) {
+		if ((stack = malloc(SPAWN_STACK)) == NULL) {
+			rc = errno;
+			break;
+		}
+		if ((rc = pthread_create(&spawn_threads[i], NULL, spawn_main,
+		    stack)) != 0)
+			free(stack);
+		else
+			spawn_nthreads++;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
+		spawn_shutdown();
 		errno = rc;
 		return -1;
 	}
@@ -400,16 +420,18 @@ spawn_done(void)
 void
 spawn_shutdown(void)
 {
+	int	i;
+
 	if (spawn_efd == -1)
 		return;
 	pthread_mutex_lock(&spawn_mtx);
 	spawn_quit = 1;
-	pthread_cond_signal(&spawn_cv);
+	pthread_cond_broadcast(&spawn_cv);
 	pthread_mutex_unlock(&spawn_mtx);
-	(void)pthread_join(spawn_thread, NULL);
+	for (i = 0; i < spawn_nthreads; i++)
+		(void)pthread_join(spawn_threads[i], NULL);
+	spawn_nthreads = 0;
 	fd_close(&spawn_efd);
-	free(spawn_stack);
-	spawn_stack = NULL;
 }
 
 /*
@@ -428,10 +450,10 @@ spawn_reap_strays(void)
 	siginfo_t	 si;
 	int		 n = 0;
 
-	if (pthread_mutex_trylock(&spawn_birth) != 0)
+	if (pthread_rwlock_trywrlock(&spawn_birth) != 0)
 		return -1;
 	if ((d = opendir("/proc/self/task")) == NULL) {
-		pthread_mutex_unlock(&spawn_birth);
+		pthread_rwlock_unlock(&spawn_birth);
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -464,6 +486,30 @@ spawn_reap_strays(void)
 		fclose(f);
 	}
 	closedir(d);
-	pthread_mutex_unlock(&spawn_birth);
+	pthread_rwlock_unlock(&spawn_birth);
 	return n;
+}
+
+static void
+spawn_stray_cb(struct timer *t)
+{
+	/* -1: a child was being born; look again very soon. */
+	timer_set(t, spawn_reap_strays() == -1 ? 5 : STRAY_PERIOD);
+}
+
+void
+spawn_strays_start(void)
+{
+	timer_init(&stray_timer, spawn_stray_cb, NULL);
+	timer_set(&stray_timer, STRAY_PERIOD);
+}
+
+void
+spawn_strays_soon(void)
+{
+	/* One sweep for many reaps: a sweep reads /proc, which costs more
+	 * than the rest of a request's bookkeeping. */
+	if (stray_timer.t_when > loop_now() + STRAY_SOON ||
+	    !timer_armed(&stray_timer))
+		timer_set(&stray_timer, STRAY_SOON);
 }

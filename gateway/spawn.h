@@ -65,5 +65,10 @@ void		 spawn_own(pid_t);
  * spawn was under way and the caller should try again shortly.
  */
 int		 spawn_reap_strays(void);
+/* Loop thread: sweep for strays every second; spawn_strays_soon() pulls
+ * the next sweep in to a few ms from now (after a child was reaped, its
+ * orphans are ours). */
+void		 spawn_strays_start(void);
+void		 spawn_strays_soon(void);
 
 #endif /* SPAWN_H */
