@@ -262,9 +262,9 @@ cgi_start(struct request *rq)
 	rq->rq_state = RQ_SPAWNING;
 	timer_cancel(&rq->rq_qtimer);
 	if ((rq->rq_envp = cgi_env_build(rq, &errstr)) == NULL) {
-		front_fail(rq, 502, "bad_gateway", errstr);
+		request_fail(rq, 502, "bad_gateway", errstr);
 		rq->rq_outcome = "error";
-		front_finish(rq);
+		request_finish(rq);
 		return;
 	}
 	slash = strrchr(fn->fn_exec, '/');
@@ -314,12 +314,12 @@ cgi_spawned(struct spawn *sp)
 		log_error("fn=%s request_id=%s %s", rq->rq_fn->fn_name,
 		    rq->rq_reqid, msg);
 		rq->rq_state = RQ_RUNNING;
-		front_fail(rq, 502, "bad_gateway", "the function could not "
+		request_fail(rq, 502, "bad_gateway", "the function could not "
 		    "be started");
 		if (rq->rq_outcome == NULL)
 			rq->rq_outcome = "error";
 		rq->rq_t_end = util_now_us();
-		front_finish(rq);
+		request_finish(rq);
 		return;
 	}
 	rq->rq_pid = sp->sp_pid;
@@ -438,7 +438,7 @@ cgi_pass(struct request *rq, const void *p, size_t len)
 	if (len == 0 || rq->rq_kill_reason != 0 || rq->rq_cut)
 		return 0;
 	if (rq->rq_bytes_out + len > rq->rq_fn->fn_max_output) {
-		front_fail(rq, 502, "bad_gateway", "output over max_output");
+		request_fail(rq, 502, "bad_gateway", "output over max_output");
 		rq->rq_outcome = "error";
 		cgi_abort(rq, 502);
 		return 0;
@@ -504,7 +504,7 @@ cgi_headers(struct request *rq)
 			why = rq->rq_out_buf.b_len == 0 ? "empty reply" :
 			    "no end of the header block";
 		(void)snprintf(msg, sizeof(msg), "malformed reply: %s", why);
-		front_fail(rq, 502, "bad_gateway", msg);
+		request_fail(rq, 502, "bad_gateway", msg);
 		rq->rq_outcome = "error";
 		cgi_abort(rq, 502);
 		return -1;
@@ -540,7 +540,7 @@ cgi_out_cb(struct ev *ev, uint32_t events)
 		cgi_close_out(rq);
 	if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0) {
 		if (buf_append(&rq->rq_out_buf, chunk, (size_t)n) == -1) {
-			front_fail(rq, 502, "bad_gateway", "out of memory");
+			request_fail(rq, 502, "bad_gateway", "out of memory");
 			cgi_abort(rq, 502);
 		} else
 			stop = cgi_headers(rq);
@@ -635,7 +635,7 @@ cgi_abort(struct request *rq, int reason)
 	cgi_close_in(rq);
 	spool_reset(&rq->rq_body);
 	if (reason == 504) {
-		front_fail(rq, 504, "timeout", "the function ran past its "
+		request_fail(rq, 504, "timeout", "the function ran past its "
 		    "timeout");
 		rq->rq_outcome = "timeout";
 	} else if (reason == 499)
@@ -732,20 +732,20 @@ cgi_maybe_finish(struct request *rq)
 		    "crash";
 		(void)snprintf(msg, sizeof(msg), "the function was killed by "
 		    "signal %d", sig);
-		front_fail(rq, 502, "bad_gateway", msg);
+		request_fail(rq, 502, "bad_gateway", msg);
 	} else if (rq->rq_kill_reason == 0 && WIFEXITED(st) &&
 	    WEXITSTATUS(st) != 0) {
 		rq->rq_outcome = "error";
 		if (!rq->rq_hdr_sent) {
 			(void)snprintf(msg, sizeof(msg), "the function exited "
 			    "with status %d", WEXITSTATUS(st));
-			front_fail(rq, 502, "bad_gateway", msg);
+			request_fail(rq, 502, "bad_gateway", msg);
 		}
 	} else if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0)
 		(void)cgi_headers(rq);	/* exited 0: a reply, or a 502 */
 	if (rq->rq_outcome == NULL)
 		rq->rq_outcome = rq->rq_status >= 500 ? "error" : "ok";
-	front_finish(rq);
+	request_finish(rq);
 }
 
 void

@@ -7,7 +7,7 @@
  * through front.c, with backpressure both ways, parses the reply's
  * header block, logs its stderr, enforces timeout and max_output, kills
  * the process group and reaps the child with wait4().  When the child
- * is reaped and its output is over, it calls front_finish().
+ * is reaped and its output is over, it calls request_finish().
  * Loop thread only.
  */
 #ifndef CGI_H

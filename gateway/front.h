@@ -36,16 +36,11 @@ void	front_flush_all(int);
  * when the connection is gone (the bytes are dropped).
  */
 int	front_stdout(struct request *, const void *, size_t);
-/*
- * End rq with an error: a JSON error reply when no header went out yet,
- * else the response is cut off (the connection is closed without
- * END_REQUEST so the web server does not pass it on as complete).
- * Sets rq_status, rq_errcode; does not finish the request.
- */
-void	front_fail(struct request *, int, const char *, const char *);
-/* The function is done (reaped, output over): write its row, then end. */
-void	front_finish(struct request *);
-/* Committed rows handed back by the usage writer. */
-void	front_logged(struct usage_row *);
+/* End rq on its connection (empty STDOUT, END_REQUEST) and free it. */
+void	front_end(struct request *);
+/* Close rq's connection without END_REQUEST: the reply is cut off. */
+void	front_cut(struct request *);
+/* request.c freed a request: stop the loop if we drain and none is left. */
+void	front_request_gone(void);
 
 #endif /* FRONT_H */

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pool.h"
+#include "request.h"
 #include "spawn.h"
 #include "usage.h"
 
@@ -149,7 +150,7 @@ usage_cb(struct ev *ev, uint32_t events)
 {
 	(void)ev;
 	(void)events;
-	front_logged(usage_done(ledger));
+	request_logged(usage_done(ledger));
 }
 
 static int

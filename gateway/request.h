@@ -2,8 +2,9 @@
  * request.h -- one FastCGI request from the web server, from its
  * BEGIN_REQUEST to the moment its usage row is in the ledger.
  *
- * Owned by front.c, which creates and frees it; cgi.c runs the function
- * for it and pool.c gives it a slot.  The request owns its params, body
+ * Created by front.c on BEGIN_REQUEST; request.c routes it, answers
+ * errors and bills it; cgi.c runs the function for it and pool.c gives
+ * it a slot; front.c ends it on the connection once its row is in.  The request owns its params, body
  * buffer, environment, the child's descriptors and its timers.  rq_conn
  * is borrowed and becomes NULL when the web server's connection goes
  * away; the request then lives on until its child is reaped and its row
@@ -102,5 +103,38 @@ struct request {
 	int		 rq_slot;		/* holds a pool slot */
 	TAILQ_ENTRY(request) rq_qlink;		/* in a pool's wait queue */
 };
+
+struct usage;
+struct usage_row;
+
+/* Start-up: the ledger rows go to (borrowed), a seeded id generator. */
+void	request_setup(struct usage *);
+/* A new request on connection c (borrowed) under snapshot cf (a new
+ * reference); NULL when out of memory. */
+struct request	*request_new(struct conn *, unsigned, struct config *);
+/* Free rq and all it owns; tells front.c (front_request_gone()). */
+void	request_free(struct request *);
+unsigned long	 request_count(void);	/* requests alive */
+
+/* The params are complete: route rq and start it, queue it or end it. */
+void	request_dispatch(struct request *);
+/* FCGI_STDIN content for rq (len 0: the end of the body). */
+void	request_body(struct request *, const void *, size_t);
+/* The web server is gone or aborted rq: kill its function, bill it. */
+void	request_abort(struct request *, const char *);
+
+/*
+ * End rq with an error: a JSON error reply when no header went out yet,
+ * else the response is cut off (front_cut(): the connection closes
+ * without END_REQUEST, so the web server does not pass it on as
+ * complete).  Sets rq_status and rq_errcode; does not finish rq.
+ */
+void	request_fail(struct request *, int, const char *, const char *);
+/* Refuse rq before any function ran: its row if it had a route. */
+void	request_reject(struct request *, int, const char *, const char *);
+/* The function is done (reaped, output over): write its row; front.c
+ * ends rq once request_logged() sees the row committed. */
+void	request_finish(struct request *);
+void	request_logged(struct usage_row *);
 
 #endif /* REQUEST_H */

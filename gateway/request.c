@@ -1,0 +1,536 @@
+/*
+ * request.c -- what becomes of a request once its params are in: the
+ * request id, the path, the route, a slot or a place in the queue, the
+ * executor; the error replies of SPEC.md's status table; and its usage
+ * row, whose commit lets front.c end the request on the connection.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cgi.h"
+#include "config.h"
+#include "fcgi.h"
+#include "front.h"
+#include "log.h"
+#include "pool.h"
+#include "request.h"
+#include "usage.h"
+
+#define REQUEST_MAX_PAIRS	10000
+
+static struct usage	*request_ledger;	/* borrowed */
+static uint64_t		 request_rid[2];	/* request id generator */
+static unsigned long	 request_alive;
+
+void
+request_setup(struct usage *u)
+{
+	if (getrandom(request_rid, sizeof(request_rid), 0) !=
+	    (ssize_t)sizeof(request_rid))
+		request_rid[0] = util_wall_us() ^ ((uint64_t)getpid() << 32);
+	request_ledger = u;
+}
+
+unsigned long
+request_count(void)
+{
+	return request_alive;
+}
+
+/*
+ * Request ids: 32 hex digits like nginx's $request_id, from a seeded
+ * counter through splitmix64, unless the web server sent a valid one.
+ */
+static void
+reqid_make(char *out)
+{
+	uint64_t	z[2];
+	int		i;
+
+	for (i = 0; i < 2; i++) {
+		z[i] = (request_rid[i] += 0x9e3779b97f4a7c15ULL);
+		z[i] = (z[i] ^ (z[i] >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z[i] = (z[i] ^ (z[i] >> 27)) * 0x94d049bb133111ebULL;
+		z[i] ^= z[i] >> 31;
+	}
+	(void)snprintf(out, 33, "%016llx%016llx", (unsigned long long)z[0],
+	    (unsigned long long)z[1]);
+}
+
+static int
+reqid_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len < 1 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '.' || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Error replies (SPEC.md's status table).
+ */
+static void
+request_json(struct request *rq, int status, const char *code,
+    const char *msg)
+{
+	struct buf	 b = { 0 };
+	const char	*p;
+
+	(void)buf_printf(&b, "Status: %d %s\r\nContent-Type: application/json"
+	    "\r\nX-Request-Id: %s\r\n", status, reply_reason(status),
+	    rq->rq_reqid);
+	if (status == 405 && rq->rq_fn != NULL)
+		(void)buf_printf(&b, "Allow: %s\r\n", rq->rq_fn->fn_allow);
+	if (status == 503)
+		(void)buf_printf(&b, "Retry-After: 1\r\n");
+	(void)buf_printf(&b, "Cache-Control: no-store\r\n\r\n"
+	    "{\"error\":\"%s\",\"message\":\"", code);
+	/* Messages are ours, but escape them anyway. */
+	for (p = msg; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			(void)buf_printf(&b, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			(void)buf_printf(&b, "\\u%04x", (unsigned char)*p);
+		else
+			(void)buf_append(&b, p, 1);
+	}
+	(void)buf_printf(&b, "\",\"request_id\":\"%s\"}\n", rq->rq_reqid);
+	if (b.b_data != NULL)
+		(void)front_stdout(rq, b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+void
+request_fail(struct request *rq, int status, const char *code, const char *msg)
+{
+	if (rq->rq_hdr_sent) {
+		/* Too late for a status: cut the response off so the web
+		 * server does not end it as complete. */
+		log_warn("fn=%s request_id=%s response cut off: %s",
+		    rq->rq_fn ? rq->rq_fn->fn_name : "-", rq->rq_reqid, msg);
+		rq->rq_cut = 1;
+		front_cut(rq);
+		return;
+	}
+	if (rq->rq_errcode == NULL || rq->rq_status == 0) {
+		rq->rq_status = status;
+		rq->rq_errcode = code;
+	}
+	rq->rq_hdr_sent = 1;
+	log_warn("fn=%s status=%d error=%s request_id=%s: %s",
+	    rq->rq_fn ? rq->rq_fn->fn_name : "-", status, code, rq->rq_reqid,
+	    msg);
+	request_json(rq, status, code, msg);
+}
+
+/*
+ * Reject a request before any function ran for it.  With a route (405,
+ * 413, 503, 400 on the body) it gets its row, billed as zero; without
+ * one (404, 400 on the path, 431) it ends at once.
+ */
+void
+request_reject(struct request *rq, int status, const char *code,
+    const char *msg)
+{
+	request_fail(rq, status, code, msg);
+	rq->rq_outcome = status == 503 ? "throttled" :
+	    (status == 499 ? "aborted" : "rejected");
+	if (rq->rq_fn != NULL)
+		request_finish(rq);
+	else
+		front_end(rq);
+}
+
+/*
+ * Requests.
+ */
+struct request *
+request_new(struct conn *c, unsigned id, struct config *cf)
+{
+	struct request	*rq;
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	rq->rq_conn = c;
+	rq->rq_id = id;
+	rq->rq_cf = config_ref(cf);
+	rq->rq_trigger = "http";
+	rq->rq_pid = -1;
+	rq->rq_pidfd = rq->rq_in = rq->rq_out = rq->rq_err = -1;
+	rq->rq_started_wall = (int64_t)util_wall_us();
+	timer_init(&rq->rq_deadline, NULL, rq);
+	timer_init(&rq->rq_qtimer, NULL, rq);
+	spool_init(&rq->rq_body, rq->rq_cf->cf_runtime_dir);
+	reqid_make(rq->rq_reqid);
+	request_alive++;
+	return rq;
+}
+
+void
+request_free(struct request *rq)
+{
+	cgi_cleanup(rq);
+	pool_dequeue(rq);
+	pool_release(rq);
+	timer_cancel(&rq->rq_qtimer);
+	buf_free(&rq->rq_params);
+	buf_free(&rq->rq_pstore);
+	spool_free(&rq->rq_body);
+	free(rq->rq_pairs);
+	free(rq->rq_path);
+	config_unref(rq->rq_cf);
+	free(rq);
+	request_alive--;
+	front_request_gone();
+}
+
+void
+request_finish(struct request *rq)
+{
+	struct usage_row	*ur;
+	const struct fn		*fn = rq->rq_fn;
+	const struct config	*cf = rq->rq_cf;
+	uint64_t		 dur;
+
+	pool_release(rq);
+	if (rq->rq_status == 0)
+		rq->rq_status = 502;
+	if (rq->rq_outcome == NULL)
+		rq->rq_outcome = "ok";
+	if (rq->rq_t_end == 0)
+		rq->rq_t_end = util_now_us();
+	dur = rq->rq_t_spawn ? rq->rq_t_end - rq->rq_t_spawn : 0;
+	log_info("fn=%s status=%d outcome=%s dur_ms=%llu.%03llu bytes_out=%llu"
+	    " request_id=%s", fn->fn_name, rq->rq_status, rq->rq_outcome,
+	    (unsigned long long)dur / 1000, (unsigned long long)dur % 1000,
+	    (unsigned long long)rq->rq_bytes_out, rq->rq_reqid);
+	if ((ur = usage_row_new()) == NULL) {
+		log_error("out of memory: row lost request_id=%s", rq->rq_reqid);
+		front_end(rq);
+		return;
+	}
+	(void)snprintf(ur->ur_request_id, sizeof(ur->ur_request_id), "%s",
+	    rq->rq_reqid);
+	ur->ur_started_at = rq->rq_started_wall;
+	ur->ur_function = strdup(fn->fn_name);
+	ur->ur_tenant = fn->fn_tenant ? strdup(fn->fn_tenant->t_name) : NULL;
+	ur->ur_trigger = rq->rq_trigger;
+	ur->ur_method = strdup(rq->rq_method ? rq->rq_method : "");
+	ur->ur_path = strdup(rq->rq_path ? rq->rq_path : "");
+	ur->ur_status = rq->rq_status;
+	ur->ur_outcome = rq->rq_outcome;
+	if (rq->rq_t_spawn != 0) {
+		ur->ur_queue_us = rq->rq_t_spawn - rq->rq_t_routed;
+		ur->ur_duration_us = dur;
+		ur->ur_billed_ms = usage_billed_ms(0, dur,
+		    cf->cf_granularity_ms);
+		ur->ur_cpu_user_us = (uint64_t)rq->rq_ru.ru_utime.tv_sec *
+		    1000000 + (uint64_t)rq->rq_ru.ru_utime.tv_usec;
+		ur->ur_cpu_sys_us = (uint64_t)rq->rq_ru.ru_stime.tv_sec *
+		    1000000 + (uint64_t)rq->rq_ru.ru_stime.tv_usec;
+		ur->ur_max_rss_kb = (uint64_t)rq->rq_ru.ru_maxrss;
+	} else if (rq->rq_t_routed != 0)
+		ur->ur_queue_us = util_now_us() - rq->rq_t_routed;
+	ur->ur_memory_mb = (fn->fn_memory ? fn->fn_memory : 128ULL << 20) >>
+	    20;
+	ur->ur_bytes_in = rq->rq_bytes_in;
+	ur->ur_bytes_out = rq->rq_bytes_out;
+	if (rq->rq_reaped) {
+		if (WIFEXITED(rq->rq_wstatus))
+			ur->ur_exit_code = WEXITSTATUS(rq->rq_wstatus);
+		else if (WIFSIGNALED(rq->rq_wstatus))
+			ur->ur_signal = WTERMSIG(rq->rq_wstatus);
+	}
+	ur->ur_token = rq;
+	rq->rq_state = RQ_LOGGING;
+	usage_submit(request_ledger, ur);
+}
+
+void
+request_logged(struct usage_row *list)
+{
+	struct usage_row	*ur, *next;
+
+	for (ur = list; ur != NULL; ur = next) {
+		next = ur->ur_next;
+		if (!ur->ur_committed)
+			log_error("usage row not written request_id=%s",
+			    ur->ur_request_id);
+		front_end(ur->ur_token);
+		usage_row_free(ur);
+	}
+}
+
+/*
+ * Params: collect, decode, route.
+ */
+static int
+request_pair(const char *n, size_t nl, const char *v, size_t vl, void *arg)
+{
+	struct request	*rq = arg;
+	struct pair	*p;
+	size_t		 off;
+
+	if (rq->rq_npairs >= REQUEST_MAX_PAIRS)
+		return -1;
+	if ((rq->rq_npairs & (rq->rq_npairs - 1)) == 0 ||
+	    rq->rq_npairs == 0) {
+		if ((p = reallocarray(rq->rq_pairs, rq->rq_npairs ?
+		    rq->rq_npairs * 2 : 32, sizeof(*p))) == NULL)
+			return -1;
+		rq->rq_pairs = p;
+	}
+	/* Offsets first: rq_pstore may move as it grows. */
+	off = rq->rq_pstore.b_len;
+	if (buf_append(&rq->rq_pstore, n, nl) == -1 ||
+	    buf_append(&rq->rq_pstore, "", 1) == -1 ||
+	    buf_append(&rq->rq_pstore, v, vl) == -1 ||
+	    buf_append(&rq->rq_pstore, "", 1) == -1)
+		return -1;
+	p = &rq->rq_pairs[rq->rq_npairs++];
+	p->p_name = (const char *)(uintptr_t)off;
+	p->p_nlen = nl;
+	p->p_value = (const char *)(uintptr_t)(off + nl + 1);
+	p->p_vlen = vl;
+	return 0;
+}
+
+static const char *
+request_param(const struct request *rq, const char *name, size_t *len)
+{
+	size_t	i;
+
+	for (i = 0; i < rq->rq_npairs; i++)
+		if (strcmp(rq->rq_pairs[i].p_name, name) == 0) {
+			if (len != NULL)
+				*len = rq->rq_pairs[i].p_vlen;
+			return rq->rq_pairs[i].p_value;
+		}
+	return NULL;
+}
+
+static void
+request_queue_timeout(struct timer *t)
+{
+	struct request	*rq = t->t_arg;
+
+	pool_dequeue(rq);
+	rq->rq_state = RQ_PARAMS;
+	request_reject(rq, 503, "queue_timeout",
+	    "no free slot within queue_timeout");
+}
+
+/* The params are complete: decide what becomes of rq. */
+void
+request_dispatch(struct request *rq)
+{
+	const struct config	*cf = rq->rq_cf;
+	const char		*uri, *doc, *clen, *rid, *errstr;
+	char			*esc = NULL, *path;
+	size_t			 i, len, n;
+	long			 plen;
+	long long		 v;
+
+	if (fcgi_pairs_decode(rq->rq_params.b_data, rq->rq_params.b_len,
+	    request_pair, rq) == -1) {
+		request_reject(rq, 400, "bad_request", "malformed params");
+		return;
+	}
+	for (i = 0; i < rq->rq_npairs; i++) {
+		rq->rq_pairs[i].p_name = (const char *)rq->rq_pstore.b_data +
+		    (uintptr_t)rq->rq_pairs[i].p_name;
+		rq->rq_pairs[i].p_value = (const char *)rq->rq_pstore.b_data +
+		    (uintptr_t)rq->rq_pairs[i].p_value;
+	}
+	buf_free(&rq->rq_params);
+	if ((rid = request_param(rq, "REQUEST_ID", &len)) != NULL &&
+	    reqid_valid(rid, len))
+		memcpy(rq->rq_reqid, rid, len + 1);
+	rq->rq_method = request_param(rq, "REQUEST_METHOD", NULL);
+	rq->rq_query = request_param(rq, "QUERY_STRING", NULL);
+	rq->rq_ctype = request_param(rq, "CONTENT_TYPE", NULL);
+	rq->rq_host = request_param(rq, "HTTP_HOST", NULL);
+	if (rq->rq_host == NULL)
+		rq->rq_host = request_param(rq, "SERVER_NAME", NULL);
+	if (rq->rq_method == NULL || rq->rq_method[0] == '\0') {
+		request_reject(rq, 400, "bad_request", "no REQUEST_METHOD");
+		return;
+	}
+	if ((clen = request_param(rq, "CONTENT_LENGTH", NULL)) != NULL &&
+	    clen[0] != '\0') {
+		if (util_parse_int(clen, 0, INT64_MAX, &v, &errstr) == -1) {
+			request_reject(rq, 400, "bad_request",
+			    "bad CONTENT_LENGTH");
+			return;
+		}
+		rq->rq_clen = (uint64_t)v;
+	}
+
+	/*
+	 * The path: nginx's DOCUMENT_URI is already decoded and
+	 * normalised, so it must not be decoded a second time (escape its
+	 * '%' so that route_normalize() only resolves dot segments); else
+	 * the path of REQUEST_URI, decoded once.
+	 */
+	if ((doc = request_param(rq, "DOCUMENT_URI", &len)) != NULL &&
+	    len > 0) {
+		if (strlen(doc) != len) {
+			request_reject(rq, 400, "bad_request", "NUL in path");
+			return;
+		}
+		for (n = 0, i = 0; i < len; i++)
+			n += doc[i] == '%';
+		if ((esc = malloc(len + 2 * n + 1)) == NULL) {
+			request_reject(rq, 400, "bad_request", "out of memory");
+			return;
+		}
+		for (n = 0, i = 0; i < len; i++) {
+			esc[n++] = doc[i];
+			if (doc[i] == '%') {
+				esc[n++] = '2';
+				esc[n++] = '5';
+			}
+		}
+		esc[n] = '\0';
+		uri = esc;
+		len = n;
+	} else if ((uri = request_param(rq, "REQUEST_URI", &len)) != NULL) {
+		if (strlen(uri) != len) {
+			request_reject(rq, 400, "bad_request", "NUL in path");
+			return;
+		}
+		len = strcspn(uri, "?#");
+	} else {
+		request_reject(rq, 400, "bad_request", "no REQUEST_URI");
+		return;
+	}
+	if ((path = malloc(len + 2)) == NULL) {
+		free(esc);
+		request_reject(rq, 400, "bad_request", "out of memory");
+		return;
+	}
+	plen = route_normalize(uri, len, path);
+	free(esc);
+	if (plen < 0) {
+		free(path);
+		request_reject(rq, 400, "bad_request", "invalid path");
+		return;
+	}
+	rq->rq_path = path;
+	rq->rq_path_len = (size_t)plen;
+
+	if (route_find(cf, path, rq->rq_path_len, rq->rq_host, rq->rq_method,
+	    &rq->rq_rr) == -1) {
+		request_reject(rq, 404, "not_found", "no route matches");
+		return;
+	}
+	rq->rq_fn = rq->rq_rr.rr_fn;
+	rq->rq_t_routed = util_now_us();
+	if (!rq->rq_rr.rr_method_ok) {
+		request_reject(rq, 405, "method_not_allowed",
+		    "method not allowed");
+		return;
+	}
+	if (rq->rq_clen > rq->rq_fn->fn_max_body) {
+		request_reject(rq, 413, "body_too_large",
+		    "body larger than max_body");
+		return;
+	}
+	switch (pool_acquire(rq)) {
+	case 0:
+		cgi_start(rq);
+		break;
+	case 1:
+		rq->rq_qtimer.t_cb = request_queue_timeout;
+		timer_set(&rq->rq_qtimer, rq->rq_fn->fn_queue_timeout_ms);
+		break;
+	default:
+		request_reject(rq, 503, rq->rq_errcode,
+		    strcmp(rq->rq_errcode, "tenant_limit") == 0 ?
+		    "the tenant is at its concurrency cap" :
+		    "the function's queue is full");
+		break;
+	}
+}
+
+/* The request is gone from the web server's side (ABORT or close). */
+void
+request_abort(struct request *rq, const char *why)
+{
+	log_info("fn=%s request_id=%s aborted: %s",
+	    rq->rq_fn ? rq->rq_fn->fn_name : "-", rq->rq_reqid, why);
+	rq->rq_status = rq->rq_status ? rq->rq_status : 499;
+	rq->rq_outcome = "aborted";
+	switch (rq->rq_state) {
+	case RQ_PARAMS:
+		/* Not routed yet: nothing ran, no row. */
+		front_end(rq);
+		break;
+	case RQ_QUEUED:
+		timer_cancel(&rq->rq_qtimer);
+		pool_dequeue(rq);
+		rq->rq_hdr_sent = 1;
+		request_finish(rq);
+		break;
+	case RQ_SPAWNING:
+	case RQ_RUNNING:
+		cgi_abort(rq, 499);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+request_body(struct request *rq, const void *data, size_t len)
+{
+	if (rq->rq_stdin_done)
+		return;
+	if (len == 0) {
+		rq->rq_stdin_done = 1;
+		if (rq->rq_bytes_in != rq->rq_clen)
+			goto mismatch;
+	} else {
+		rq->rq_bytes_in += len;
+		if (rq->rq_bytes_in > rq->rq_clen)
+			goto mismatch;
+		if (rq->rq_state != RQ_LOGGING && rq->rq_state != RQ_ENDED &&
+		    spool_write(&rq->rq_body, data, len) == -1) {
+			log_error("request_id=%s cannot keep the body: %s",
+			    rq->rq_reqid, strerror(errno));
+			request_abort(rq, "the body could not be spooled");
+			return;
+		}
+	}
+	if (rq->rq_state == RQ_RUNNING)
+		cgi_body(rq);
+	return;
+mismatch:
+	/* CONTENT_LENGTH is what the function was promised: a body that
+	 * does not match it is the web server's error, never passed on. */
+	rq->rq_stdin_done = 1;
+	spool_reset(&rq->rq_body);
+	if (rq->rq_state == RQ_RUNNING || rq->rq_state == RQ_SPAWNING) {
+		request_fail(rq, 400, "bad_request",
+		    "body does not match CONTENT_LENGTH");
+		cgi_abort(rq, 400);
+	} else if (rq->rq_state == RQ_QUEUED) {
+		timer_cancel(&rq->rq_qtimer);
+		pool_dequeue(rq);
+		request_reject(rq, 400, "bad_request",
+		    "body does not match CONTENT_LENGTH");
+	}
+}
