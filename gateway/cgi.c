@@ -121,14 +121,20 @@ pair_cmp(const void *a, const void *b)
 	return *pa < *pb ? -1 : *pa > *pb;
 }
 
+/* A param's value, or NULL when it is absent or holds a NUL (which an
+ * environment string cannot carry: dropped, never cut short). */
 static const char *
 cgi_param(const struct request *rq, const char *name)
 {
-	size_t	i;
+	const struct pair	*p;
+	size_t			 i;
 
-	for (i = 0; i < rq->rq_npairs; i++)
-		if (strcmp(rq->rq_pairs[i].p_name, name) == 0)
-			return rq->rq_pairs[i].p_value;
+	for (i = 0; i < rq->rq_npairs; i++) {
+		p = &rq->rq_pairs[i];
+		if (strcmp(p->p_name, name) == 0)
+			return strlen(p->p_value) == p->p_vlen ? p->p_value :
+			    NULL;
+	}
 	return NULL;
 }
 

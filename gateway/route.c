@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <pcre2.h>
 
@@ -119,6 +120,22 @@ route_names(struct route *r, const char **errstr)
 		table += size;
 	}
 	r->r_nnames = count;
+	/* Captures become FN_PARAM_<NAME>, upper-cased: two names that
+	 * differ only in case would give one variable twice. */
+	for (i = 0; i < count; i++) {
+		uint32_t	j;
+
+		for (j = i + 1; j < count; j++)
+			if (strcasecmp(r->r_names[i].rn_name,
+			    r->r_names[j].rn_name) == 0) {
+				(void)snprintf(route_errbuf, sizeof(route_errbuf),
+				    "captures \"%s\" and \"%s\" would both be "
+				    "FN_PARAM_ variables of one name",
+				    r->r_names[i].rn_name, r->r_names[j].rn_name);
+				*errstr = route_errbuf;
+				return -1;
+			}
+	}
 	qsort(r->r_names, r->r_nnames, sizeof(r->r_names[0]), route_name_cmp);
 	return 0;
 }

@@ -238,6 +238,12 @@ test_compile(void)
 	    "%d named captures do not", ROUTE_MAX_PARAMS + 1);
 	ok(strcmp(which, "route") == 0, "  which = route");
 
+	/* Both would be FN_PARAM_NAME: one variable set twice. */
+	(void)snprintf(pat, sizeof(pat), "^/(?<name>[a-z]+)/(?<NAME>[a-z]+)$");
+	ok(route_compile(&fn, &errstr, &which) == -1 && fn.fn_route == NULL &&
+	    strstr(errstr, "FN_PARAM_") != NULL,
+	    "captures differing only in case are refused: %s", errstr);
+
 	(void)snprintf(pat, sizeof(pat), "^/ok$");
 	fn.fn_host_src = "(bad";
 	ok(route_compile(&fn, &errstr, &which) == -1 &&
