@@ -49,6 +49,27 @@ exec          = @BIN@/sleep
 concurrency   = 1
 queue         = 4
 queue_timeout = 300ms
+
+[tenant.acme]
+concurrency = 1
+
+[tenant.other]
+concurrency = 1
+
+[fn.acme-a]
+route  = ^/acme-a$
+exec   = @BIN@/sleep
+tenant = acme
+
+[fn.acme-b]
+route  = ^/acme-b$
+exec   = @BIN@/sleep
+tenant = Acme
+
+[fn.other]
+route  = ^/other$
+exec   = @BIN@/sleep
+tenant = other
 INI
 start_nginx
 
@@ -121,6 +142,17 @@ test_expect_success 'waiting past queue_timeout: 503 queue_timeout with Retry-Af
 	wait $a; [ "$code" = 503 ] && json_error body queue_timeout head &&
 	[ -n "$(hdr head Retry-After)" ] && say "waited $took ms" &&
 	[ $took -ge 250 ] && [ $took -lt 1400 ]
+'
+
+test_expect_success 'a tenant at its cap: 503 tenant_limit, while another tenant is served' '
+	HC_BODY=a.body HC_HEAD=a.head hcurl "/acme-a?ms=1500" & a=$!
+	wait_for "[ \$(count_fn_procs sleep) -ge 1 ]" 5 &&
+	hcurl "/acme-b?ms=10" && [ "$code" = 503 ] &&
+	json_error body tenant_limit head && [ -n "$(hdr head Retry-After)" ] &&
+	hcurl "/other?ms=10" && [ "$code" = 200 ] &&
+	wait $a && [ "$(http_status a.head)" = 200 ] &&
+	wait_for "[ \"\$(db \"select outcome from invocations where function = '"'"'acme-b'"'"'\")\" = throttled ]" 5 &&
+	hcurl "/acme-b?ms=10" && [ "$code" = 200 ]
 '
 
 test_done
