@@ -21,8 +21,16 @@ struct pool {
 	int		 p_busy;
 	int		 p_queued;
 	TAILQ_HEAD(, request) p_queue;
-	unsigned long	 p_requests;
-	unsigned long	 p_throttled;
+	unsigned long	 p_outcomes[POOL_OUTCOMES];
+	unsigned long	 p_cold_starts;
+	unsigned long	 p_timed;
+	uint64_t	 p_sum_us;
+	unsigned long	 p_hist[POOL_HIST];
+};
+
+static const char *const pool_outcomes[POOL_OUTCOMES] = {
+	"ok", "error", "timeout", "crash", "limit", "aborted", "throttled",
+	"rejected"
 };
 
 static struct pool	*pools;
@@ -88,9 +96,7 @@ pool_acquire(struct request *rq)
 {
 	struct pool	*p = pool_of(rq->rq_fn);
 
-	p->p_requests++;
 	if (tenant_full(rq->rq_fn)) {
-		p->p_throttled++;
 		rq->rq_errcode = "tenant_limit";
 		return -1;
 	}
@@ -99,7 +105,6 @@ pool_acquire(struct request *rq)
 		return 0;
 	}
 	if (p->p_queued >= rq->rq_fn->fn_queue) {
-		p->p_throttled++;
 		rq->rq_errcode = "queue_full";
 		return -1;
 	}
@@ -158,20 +163,96 @@ pool_release(struct request *rq)
 			pool_wake(&pools[i]);
 }
 
-int
-pool_stats(const char *name, struct pool_stats *ps)
+/*
+ * Durations go into log-linear buckets: exact below 16 us, then four
+ * buckets per power of two (at most 19% wide), up to 2^39 us.  Enough
+ * for percentiles on a status page, in a fixed 1.3 KiB per function.
+ */
+static size_t
+hist_bucket(uint64_t us)
 {
-	size_t	i;
+	unsigned	e;
 
-	for (i = 0; i < npools; i++)
-		if (strcmp(pools[i].p_fn->fn_name, name) == 0) {
-			ps->ps_busy = (unsigned long)pools[i].p_busy;
-			ps->ps_queued = (unsigned long)pools[i].p_queued;
-			ps->ps_requests = pools[i].p_requests;
-			ps->ps_throttled = pools[i].p_throttled;
-			return 0;
-		}
-	return -1;
+	if (us < 16)
+		return (size_t)us;
+	e = 63 - (unsigned)__builtin_clzll(us);
+	if (e > 39)
+		return POOL_HIST - 1;
+	return 16 + (size_t)(e - 4) * 4 + (size_t)((us >> (e - 2)) & 3);
+}
+
+static uint64_t
+hist_value(size_t b)
+{
+	unsigned	e, sub;
+
+	if (b < 16)
+		return b;
+	e = (unsigned)(b - 16) / 4 + 4;
+	sub = (unsigned)(b - 16) % 4;
+	/* The middle of the bucket. */
+	return ((uint64_t)(4 + sub) << (e - 2)) + ((uint64_t)1 << (e - 3));
+}
+
+static uint64_t
+hist_quantile(const struct pool *p, unsigned permille)
+{
+	unsigned long	want, seen = 0;
+	size_t		b;
+
+	if (p->p_timed == 0)
+		return 0;
+	want = (p->p_timed * permille + 999) / 1000;
+	for (b = 0; b < POOL_HIST; b++)
+		if ((seen += p->p_hist[b]) >= want)
+			return hist_value(b);
+	return hist_value(POOL_HIST - 1);
+}
+
+void
+pool_account(const struct request *rq)
+{
+	struct pool	*p = pool_of(rq->rq_fn);
+	uint64_t	 us;
+	size_t		 i;
+
+	for (i = 0; i < POOL_OUTCOMES; i++)
+		if (strcmp(rq->rq_outcome, pool_outcomes[i]) == 0)
+			p->p_outcomes[i]++;
+	if (rq->rq_t_spawn != 0 && rq->rq_t_end >= rq->rq_t_spawn) {
+		us = rq->rq_t_end - rq->rq_t_spawn;
+		p->p_hist[hist_bucket(us)]++;
+		p->p_timed++;
+		p->p_sum_us += us;
+	}
+}
+
+int
+pool_stats(size_t i, struct pool_stats *ps)
+{
+	const struct pool	*p;
+
+	if (i >= npools)
+		return -1;
+	p = &pools[i];
+	memset(ps, 0, sizeof(*ps));
+	ps->ps_fn = p->p_fn;
+	ps->ps_busy = (unsigned long)p->p_busy;
+	ps->ps_queued = (unsigned long)p->p_queued;
+	memcpy(ps->ps_outcomes, p->p_outcomes, sizeof(ps->ps_outcomes));
+	ps->ps_cold_starts = p->p_cold_starts;
+	ps->ps_timed = p->p_timed;
+	ps->ps_sum_us = p->p_sum_us;
+	ps->ps_p50_us = hist_quantile(p, 500);
+	ps->ps_p90_us = hist_quantile(p, 900);
+	ps->ps_p99_us = hist_quantile(p, 990);
+	return 0;
+}
+
+const char *
+pool_outcome_name(size_t i)
+{
+	return i < POOL_OUTCOMES ? pool_outcomes[i] : "?";
 }
 
 unsigned long

@@ -10,14 +10,25 @@
 #ifndef POOL_H
 #define POOL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct config;
 struct request;
 
+/* Outcomes of SPEC.md's usage rows, in the order status pages list them. */
+#define POOL_OUTCOMES	8
+#define POOL_HIST	160	/* log-linear duration buckets: 16 + 36 * 4 */
+
 struct pool_stats {
-	unsigned long	 ps_busy;
-	unsigned long	 ps_queued;
-	unsigned long	 ps_requests;
-	unsigned long	 ps_throttled;
+	const struct fn	*ps_fn;
+	unsigned long	 ps_busy;		/* invocations running */
+	unsigned long	 ps_queued;		/* waiting for a slot */
+	unsigned long	 ps_outcomes[POOL_OUTCOMES];
+	unsigned long	 ps_cold_starts;
+	unsigned long	 ps_timed;		/* durations recorded */
+	uint64_t	 ps_p50_us, ps_p90_us, ps_p99_us;
+	uint64_t	 ps_sum_us;
 };
 
 int	pool_setup(const struct config *);	/* start-up; -1 on ENOMEM */
@@ -32,7 +43,12 @@ void	pool_teardown(void);
 int	pool_acquire(struct request *);
 void	pool_release(struct request *);		/* no-op without a slot */
 void	pool_dequeue(struct request *);		/* leave the queue */
-int	pool_stats(const char *, struct pool_stats *);
+/* Count rq's outcome and duration, once, when it is finished. */
+void	pool_account(const struct request *);
+/* The counters of the i-th function (file order); -1 past the last. */
+int	pool_stats(size_t, struct pool_stats *);
+/* The name of outcome i < POOL_OUTCOMES ("ok", "error", ...). */
+const char	*pool_outcome_name(size_t);
 /* Requests running or waiting, over all functions. */
 unsigned long pool_active(void);
 

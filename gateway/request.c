@@ -20,6 +20,7 @@
 #include "log.h"
 #include "pool.h"
 #include "request.h"
+#include "status.h"
 #include "usage.h"
 
 #define REQUEST_MAX_PAIRS	10000
@@ -212,6 +213,7 @@ request_finish(struct request *rq)
 		rq->rq_outcome = "ok";
 	if (rq->rq_t_end == 0)
 		rq->rq_t_end = util_now_us();
+	pool_account(rq);
 	dur = rq->rq_t_spawn ? rq->rq_t_end - rq->rq_t_spawn : 0;
 	log_info("fn=%s status=%d outcome=%s dur_ms=%llu.%03llu bytes_out=%llu"
 	    " request_id=%s", fn->fn_name, rq->rq_status, rq->rq_outcome,
@@ -432,6 +434,11 @@ request_dispatch(struct request *rq)
 	rq->rq_path = path;
 	rq->rq_path_len = (size_t)plen;
 
+	if (status_match(cf, path, rq->rq_path_len)) {
+		status_serve(rq, request_param(rq, "REMOTE_ADDR", NULL),
+		    usage_backlog(request_ledger));
+		return;
+	}
 	if (route_find(cf, path, rq->rq_path_len, rq->rq_host, rq->rq_method,
 	    &rq->rq_rr) == -1) {
 		request_reject(rq, 404, "not_found", "no route matches");
