@@ -70,7 +70,7 @@ $(FNGW): $(B)/main.o $(B)/libfngw.a
 
 # Handlers are what function authors write: plain C, some with libfcgi.
 handlers: $(HANDLERS)
-handlers/%: handlers/%.c
+handlers/%: handlers/%.c handlers/cgi.h
 	$(CC) -D_GNU_SOURCE $(CFLAGS) $(LDFLAGS) -o $@ $< $(if $(findstring fcgi,$*),-lfcgi)
 
 $(B)/unit/%.t: tests/unit/%_test.c tests/tap.h $(B)/libfngw.a | $(B)

@@ -4,41 +4,13 @@
  * allow-listed environment (a C program, not a shell, which would add
  * PWD, SHLVL and the like).
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PROG	"env"
-
-/* Write all of buf to stdout; exit if the reader went away (EPIPE). */
-static void
-xwrite(const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(STDOUT_FILENO, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EPIPE)
-				perror(PROG ": write");
-			exit(1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static void
-xputs(const char *s)
-{
-	xwrite(s, strlen(s));
-}
-
+#include "cgi.h"
 
 extern char	**environ;
 

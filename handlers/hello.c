@@ -4,38 +4,11 @@
  *
  *	GET /hello/Ada	->  200 text/plain "Hello, Ada!"
  */
-#include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-/* Write all of buf to stdout; exit if the reader went away (EPIPE). */
-static void
-xwrite(const void *buf, size_t len)
-{
-	const char	*p = buf;
-	ssize_t		 n;
-
-	while (len > 0) {
-		if ((n = write(STDOUT_FILENO, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EPIPE)
-				perror("hello: write");
-			exit(1);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static void
-xputs(const char *s)
-{
-	xwrite(s, strlen(s));
-}
+#define PROG	"hello"
+#include "cgi.h"
 
 int
 main(void)
