@@ -155,6 +155,7 @@ fngw is serving behind nginx at $u.  Try:
 	curl $u/sh
 	curl $u/env
 	curl $u/sleep?ms=3000		(past its 2s timeout: 504)
+	curl $u/fngw/status		(?format=prometheus for Prometheus)
 
 What the requests cost:
 
