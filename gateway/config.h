@@ -44,17 +44,19 @@ struct fn {
 	char		*fn_route_src;		/* pattern as written */
 	char		*fn_host_src;		/* NULL when no host= */
 	unsigned	 fn_methods;		/* M_* bits; M_ALL when unset */
-	char		*fn_allow;		/* "GET, HEAD, POST" for Allow: */
+	char		*fn_allow;		/* Allow: "GET, HEAD, POST" */
 	char		*fn_exec;		/* absolute path */
-	char		**fn_argv;		/* exec, then args; NULL-terminated */
+	char		**fn_argv;		/* exec, then args, then NULL */
 	enum fn_mode	 fn_mode;
 	struct tenant	*fn_tenant;		/* borrowed; NULL when none */
 	char		*fn_user;		/* NULL: [gateway] user */
 	uid_t		 fn_uid;		/* resolved at load */
 	gid_t		 fn_gid;
-	char		**fn_env;		/* "K=V", env_file then env; NULL-terminated */
+	/* "K=V", env_file then env; NULL-terminated. */
+	char		**fn_env;
 	uint64_t	 fn_timeout_ms;		/* default 30s */
-	uint64_t	 fn_memory;		/* bytes; 0: unlimited (billed as 128 MiB) */
+	/* Bytes; 0: unlimited (billed as 128 MiB). */
+	uint64_t	 fn_memory;
 	uint64_t	 fn_cpu;		/* seconds; 0: unlimited */
 	uint64_t	 fn_nofile;		/* 0: inherit */
 	uint64_t	 fn_nproc;		/* 0: inherit */
@@ -75,7 +77,7 @@ struct config {
 	int		 cf_refs;
 
 	/* [gateway] */
-	char		*cf_listen;		/* "unix:/path" or "host:port" */
+	char		*cf_listen;		/* unix:/path or host:port */
 	mode_t		 cf_listen_mode;	/* default 0660 */
 	uid_t		 cf_listen_uid;		/* (uid_t)-1: unchanged */
 	gid_t		 cf_listen_gid;		/* (gid_t)-1: unchanged */
@@ -84,22 +86,23 @@ struct config {
 	gid_t		 cf_gid;
 	int		 cf_max_connections;	/* default 1024 */
 	char		*cf_runtime_dir;	/* default /run/fngw */
-	char		*cf_billing_db;		/* default /var/lib/fngw/usage.db */
+	/* Default /var/lib/fngw/usage.db. */
+	char		*cf_billing_db;
 	char		*cf_node;		/* default: the host name */
 	char		*cf_status_path;	/* NULL: off */
-	char		**cf_status_allow;	/* addresses; default 127.0.0.1 ::1 */
+	char		**cf_status_allow;	/* default 127.0.0.1 ::1 */
 	uint64_t	 cf_shutdown_timeout_ms; /* default 30s */
 	uint64_t	 cf_kill_grace_ms;	/* default 2s */
 	uint64_t	 cf_max_params;		/* bytes; default 64k */
 	int		 cf_cron;		/* default 1 */
-	int		 cf_log_level;		/* enum log_level; default info */
+	int		 cf_log_level;		/* a log_level; default info */
 	int		 cf_allow_root;		/* default 0 */
 	long long	 cf_min_uid;		/* default 1000 */
-	uint64_t	 cf_read_timeout_ms;	/* default 60s: deadline per read */
+	uint64_t	 cf_read_timeout_ms;	/* read deadline, default 60s */
 
 	/* [billing] */
-	char		*cf_price_per_request;	/* decimal string, default "0" */
-	char		*cf_price_per_gb_second; /* decimal string, default "0" */
+	char		*cf_price_per_request;	/* a decimal; default "0" */
+	char		*cf_price_per_gb_second; /* a decimal; default "0" */
 	uint64_t	 cf_granularity_ms;	/* default 1 */
 	char		*cf_currency;		/* default "USD" */
 	int		 cf_on_failure_serve;	/* on_failure = serve */
@@ -108,7 +111,7 @@ struct config {
 	size_t		 cf_nfns;
 	struct tenant	**cf_tenants;
 	size_t		 cf_ntenants;
-	size_t		 cf_max_captures;	/* largest capture count of any route */
+	size_t		 cf_max_captures;	/* most captures in any route */
 };
 
 /*

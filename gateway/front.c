@@ -574,8 +574,9 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->c_in.b_len += (size_t)n;
-	while (!c->c_dead && !c->c_closing && (rc = fcgi_record_parse(c->c_in.b_data +
-	    c->c_in.b_off, buf_avail(&c->c_in), &r)) != 0) {
+	while (!c->c_dead && !c->c_closing &&
+	    (rc = fcgi_record_parse(c->c_in.b_data + c->c_in.b_off,
+	    buf_avail(&c->c_in), &r)) != 0) {
 		if (rc == -1 || front_record(c, &r) == -1) {
 			/* A version other than 1, BEGIN with id 0, or
 			 * worse: nothing sane can follow on this stream. */
@@ -634,7 +635,8 @@ conn_close(struct conn *c)
 	if (rq != NULL) {
 		rq->rq_conn = NULL;
 		if (rq->rq_state != RQ_LOGGING && rq->rq_state != RQ_ENDED)
-			request_abort(rq, "the web server closed the connection");
+			request_abort(rq,
+			    "the web server closed the connection");
 	}
 	front_listen_update();
 	if (--c->c_depth == 0)

@@ -109,9 +109,11 @@ heap_down(size_t i)
 		l = 2 * i + 1;
 		r = l + 1;
 		m = i;
-		if (l < loop_nheap && loop_heap[l]->t_when < loop_heap[m]->t_when)
+		if (l < loop_nheap &&
+		    loop_heap[l]->t_when < loop_heap[m]->t_when)
 			m = l;
-		if (r < loop_nheap && loop_heap[r]->t_when < loop_heap[m]->t_when)
+		if (r < loop_nheap &&
+		    loop_heap[r]->t_when < loop_heap[m]->t_when)
 			m = r;
 		if (m == i)
 			return;

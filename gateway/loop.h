@@ -17,7 +17,7 @@
 
 struct ev {
 	int		 ev_fd;
-	uint32_t	 ev_events;	/* registered EPOLL* mask; 0: not added */
+	uint32_t	 ev_events;	/* EPOLL* mask in use; 0: not added */
 	int		 ev_added;
 	void		(*ev_cb)(struct ev *, uint32_t);
 	void		*ev_arg;

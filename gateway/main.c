@@ -46,8 +46,8 @@ usage_exit(void)
 	fprintf(stderr,
 	    "usage: fngw [serve] -c FILE\n"
 	    "       fngw check -c FILE\n"
-	    "       fngw usage [-c FILE] --db FILE [--db FILE ...] [--from DATE]"
-	    " [--to DATE]\n"
+	    "       fngw usage [-c FILE] --db FILE [--db FILE ...]"
+	    " [--from DATE] [--to DATE]\n"
 	    "                  [--by function|tenant|day|hour[,...]]"
 	    " [--format table|csv|json]\n"
 	    "       fngw version\n");

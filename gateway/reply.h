@@ -15,7 +15,8 @@ struct buf;
 #define REPLY_MAX_HEADERS	(64 * 1024)
 
 struct reply {
-	int		 rp_status;	/* 100..599; 200 default, 302 for Location */
+	/* 100..599; 200 by default, 302 for Location. */
+	int		 rp_status;
 	int		 rp_has_location;
 	int		 rp_has_ctype;
 };

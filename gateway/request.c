@@ -220,7 +220,8 @@ request_finish(struct request *rq)
 	    (unsigned long long)dur / 1000, (unsigned long long)dur % 1000,
 	    (unsigned long long)rq->rq_bytes_out, rq->rq_reqid);
 	if ((ur = usage_row_new()) == NULL) {
-		log_error("out of memory: row lost request_id=%s", rq->rq_reqid);
+		log_error("out of memory: row lost request_id=%s",
+		    rq->rq_reqid);
 		front_end(rq);
 		return;
 	}

@@ -4,11 +4,12 @@
  *
  * Created by front.c on BEGIN_REQUEST; request.c routes it, answers
  * errors and bills it; cgi.c runs the function for it and pool.c gives
- * it a slot; front.c ends it on the connection once its row is in.  The request owns its params, body
- * buffer, environment, the child's descriptors and its timers.  rq_conn
- * is borrowed and becomes NULL when the web server's connection goes
- * away; the request then lives on until its child is reaped and its row
- * is written (a row is never lost because a client left).
+ * it a slot; front.c ends it on the connection once its row is in.
+ * The request owns its params, body buffer, environment, the child's
+ * descriptors and its timers.  rq_conn is borrowed and becomes NULL
+ * when the web server's connection goes away; the request then lives
+ * on until its child is reaped and its row is written (a row is never
+ * lost because a client left).
  */
 #ifndef REQUEST_H
 #define REQUEST_H
@@ -84,8 +85,8 @@ struct request {
 	int		 rq_out_eof;
 	int		 rq_wstatus;
 	struct rusage	 rq_ru;
-	struct buf	 rq_out_buf;		/* stdout until the headers end */
-	size_t		 rq_hdr_scan;		/* rq_out_buf scanned this far */
+	struct buf	 rq_out_buf;		/* stdout until headers end */
+	size_t		 rq_hdr_scan;		/* rq_out_buf scanned so far */
 	struct buf	 rq_err_buf;		/* a partial stderr line */
 	struct reply	 rq_reply;
 	int		 rq_hdr_sent;		/* headers went to the client */

@@ -25,7 +25,7 @@
 #define ROUTE_HEAP_LIMIT	8192		/* KiB */
 
 struct route_name {
-	const char	*rn_name;		/* in the pattern's name table */
+	const char	*rn_name;	/* in the pattern's name table */
 	size_t		 rn_len;
 	int		 rn_group;
 };
@@ -128,10 +128,12 @@ route_names(struct route *r, const char **errstr)
 		for (j = i + 1; j < count; j++)
 			if (strcasecmp(r->r_names[i].rn_name,
 			    r->r_names[j].rn_name) == 0) {
-				(void)snprintf(route_errbuf, sizeof(route_errbuf),
+				(void)snprintf(route_errbuf,
+				    sizeof(route_errbuf),
 				    "captures \"%s\" and \"%s\" would both be "
 				    "FN_PARAM_ variables of one name",
-				    r->r_names[i].rn_name, r->r_names[j].rn_name);
+				    r->r_names[i].rn_name,
+				    r->r_names[j].rn_name);
 				*errstr = route_errbuf;
 				return -1;
 			}

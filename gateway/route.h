@@ -49,9 +49,10 @@ struct route_param {
 
 struct route_result {
 	const struct fn	*rr_fn;		/* NULL: no route matched the path */
-	int		 rr_method_ok;	/* 0: path matched but not the method (405) */
-	size_t		 rr_script_len;	/* SCRIPT_NAME = path[0 .. script_len) */
-	size_t		 rr_path_info_off; /* PATH_INFO = the path_info capture */
+	int		 rr_method_ok;	/* 0: path matched, method not (405) */
+	size_t		 rr_script_len;	/* SCRIPT_NAME = path[0..script_len) */
+	/* PATH_INFO = the path_info capture. */
+	size_t		 rr_path_info_off;
 	size_t		 rr_path_info_len;
 	struct route_param rr_params[ROUTE_MAX_PARAMS];
 	size_t		 rr_nparams;	/* named captures, path_info included */

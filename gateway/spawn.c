@@ -459,8 +459,8 @@ spawn_reap_strays(void)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		(void)snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-		    de->d_name);
+		(void)snprintf(path, sizeof(path),
+		    "/proc/self/task/%s/children", de->d_name);
 		if ((f = fopen(path, "re")) == NULL)
 			continue;
 		while (fgets(buf, sizeof(buf), f) != NULL) {
@@ -477,8 +477,8 @@ spawn_reap_strays(void)
 				memset(&si, 0, sizeof(si));
 				if (waitid(P_PID, (id_t)pid, &si,
 				    WEXITED | WNOHANG) == 0 && si.si_pid != 0) {
-					log_info("stray pid=%ld killed and reaped",
-					    pid);
+					log_info("stray pid=%ld killed"
+					    " and reaped", pid);
 					n++;
 				}
 			}

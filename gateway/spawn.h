@@ -30,16 +30,17 @@ struct spawn {
 	int		 sp_setids;	/* change to sp_uid/sp_gid */
 	uid_t		 sp_uid;
 	gid_t		 sp_gid;
-	rlim_t		 sp_as, sp_cpu, sp_nofile, sp_nproc, sp_fsize; /* 0: keep */
+	/* Limits; 0: keep. */
+	rlim_t		 sp_as, sp_cpu, sp_nofile, sp_nproc, sp_fsize;
 	int		 sp_fd0;	/* >= 0: becomes the child's fd 0 and no
 					 * pipes are made (fastcgi instances) */
 
 	/* Out: owned by the submitter once handed back. */
 	pid_t		 sp_pid;	/* -1 on failure */
 	int		 sp_pidfd;
-	int		 sp_in;		/* our end of its stdin (non-blocking) */
-	int		 sp_out;	/* our end of its stdout (non-blocking) */
-	int		 sp_err;	/* our end of its stderr (non-blocking) */
+	int		 sp_in;		/* our end of its stdin; O_NONBLOCK */
+	int		 sp_out;	/* our end of its stdout; O_NONBLOCK */
+	int		 sp_err;	/* our end of its stderr; O_NONBLOCK */
 	int		 sp_errno;	/* why it failed: exec, setuid, ... */
 	const char	*sp_errwhat;	/* which step failed (static) */
 	uint64_t	 sp_started_us;	/* monotonic, once execve succeeded */
@@ -50,7 +51,8 @@ struct spawn {
 
 /* Start the spawner thread.  Start-up only; -1 on failure. */
 int		 spawn_init(void);
-int		 spawn_fd(void);		/* readable: spawn_done() has work */
+/* Readable when spawn_done() has work. */
+int		 spawn_fd(void);
 void		 spawn_submit(struct spawn *);	/* never blocks long */
 struct spawn	*spawn_done(void);		/* a list, sp_next-linked */
 void		 spawn_shutdown(void);		/* stop and join the thread */

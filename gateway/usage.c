@@ -393,7 +393,8 @@ usage_gather(struct usage *u)
 {
 	struct timespec	dl;
 
-	if (u->u_stop || util_now_us() >= u->u_last_commit + 2 * USAGE_GATHER_US)
+	if (u->u_stop ||
+	    util_now_us() >= u->u_last_commit + 2 * USAGE_GATHER_US)
 		return;
 	(void)clock_gettime(CLOCK_MONOTONIC, &dl);
 	dl.tv_nsec += USAGE_GATHER_US * 1000;

@@ -22,7 +22,7 @@ struct usage_row {
 	int64_t		 ur_started_at;		/* epoch microseconds */
 	char		*ur_function;		/* owned (strdup) */
 	char		*ur_tenant;		/* owned; NULL: none */
-	const char	*ur_trigger;		/* static: "http", "cron", "cli" */
+	const char	*ur_trigger;		/* static "http"/"cron"/"cli" */
 	char		*ur_method;		/* owned */
 	char		*ur_path;		/* owned */
 	int		 ur_status;
@@ -38,11 +38,11 @@ struct usage_row {
 	uint64_t	 ur_bytes_out;
 	int		 ur_cold_start;
 	uint64_t	 ur_init_us;
-	int		 ur_exit_code;		/* -1: none (killed or not run) */
+	int		 ur_exit_code;		/* -1: killed or never ran */
 	int		 ur_signal;		/* 0: none */
 
 	void		*ur_token;		/* the submitter's; untouched */
-	int		 ur_committed;		/* set by the writer: 1 in the db */
+	int		 ur_committed;		/* set by the writer: 1 in db */
 	struct usage_row *ur_next;		/* list link; owner's */
 };
 

@@ -64,7 +64,7 @@ struct buf {
 	size_t		 b_cap;
 };
 
-int		 buf_reserve(struct buf *, size_t);	/* room for n more bytes */
+int		 buf_reserve(struct buf *, size_t);	/* room for n more */
 int		 buf_append(struct buf *, const void *, size_t);
 int		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
