@@ -88,7 +88,6 @@ request_json(struct request *rq, int status, const char *code,
     const char *msg)
 {
 	struct buf	 b = { 0 };
-	const char	*p;
 
 	(void)buf_printf(&b, "Status: %d %s\r\nContent-Type: application/json"
 	    "\r\nX-Request-Id: %s\r\n", status, reply_reason(status),
@@ -98,17 +97,10 @@ request_json(struct request *rq, int status, const char *code,
 	if (status == 503)
 		(void)buf_printf(&b, "Retry-After: 1\r\n");
 	(void)buf_printf(&b, "Cache-Control: no-store\r\n\r\n"
-	    "{\"error\":\"%s\",\"message\":\"", code);
+	    "{\"error\":\"%s\",\"message\":", code);
 	/* Messages are ours, but escape them anyway. */
-	for (p = msg; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			(void)buf_printf(&b, "\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			(void)buf_printf(&b, "\\u%04x", (unsigned char)*p);
-		else
-			(void)buf_append(&b, p, 1);
-	}
-	(void)buf_printf(&b, "\",\"request_id\":\"%s\"}\n", rq->rq_reqid);
+	buf_json_str(&b, msg);
+	(void)buf_printf(&b, ",\"request_id\":\"%s\"}\n", rq->rq_reqid);
 	if (b.b_data != NULL)
 		(void)front_stdout(rq, b.b_data, b.b_len);
 	buf_free(&b);

@@ -56,22 +56,6 @@ status_allowed(const struct config *cf, const char *remote)
 	return 0;
 }
 
-/* A JSON string; our names are plain, but the node name is the admin's. */
-static void
-json_str(struct buf *b, const char *s)
-{
-	(void)buf_append(b, "\"", 1);
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			(void)buf_printf(b, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			(void)buf_printf(b, "\\u%04x", (unsigned char)*s);
-		else
-			(void)buf_append(b, s, 1);
-	}
-	(void)buf_append(b, "\"", 1);
-}
-
 static void
 status_json(struct buf *b, const struct config *cf, unsigned long backlog)
 {
@@ -80,16 +64,16 @@ status_json(struct buf *b, const struct config *cf, unsigned long backlog)
 	size_t			 i, o;
 
 	(void)buf_printf(b, "{\"node\":");
-	json_str(b, cf->cf_node);
+	buf_json_str(b, cf->cf_node);
 	(void)buf_printf(b, ",\"functions\":[");
 	for (i = 0; pool_stats(i, &ps) == 0; i++) {
 		fn = ps.ps_fn;
 		(void)buf_printf(b, "%s{\"name\":", i ? "," : "");
-		json_str(b, fn->fn_name);
+		buf_json_str(b, fn->fn_name);
 		(void)buf_printf(b, ",\"mode\":\"%s\",\"tenant\":",
 		    fn->fn_mode == FN_CGI ? "cgi" : "fastcgi");
 		if (fn->fn_tenant != NULL)
-			json_str(b, fn->fn_tenant->t_name);
+			buf_json_str(b, fn->fn_tenant->t_name);
 		else
 			(void)buf_printf(b, "null");
 		(void)buf_printf(b, ",\"concurrency\":%d,\"instances\":"

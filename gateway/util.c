@@ -343,6 +343,21 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_json_str(struct buf *b, const char *s)
+{
+	(void)buf_append(b, "\"", 1);
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			(void)buf_printf(b, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			(void)buf_printf(b, "\\u%04x", (unsigned char)*s);
+		else
+			(void)buf_append(b, s, 1);
+	}
+	(void)buf_append(b, "\"", 1);
+}
+
+void
 buf_consume(struct buf *b, size_t n)
 {
 	b->b_off += n;

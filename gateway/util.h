@@ -68,6 +68,8 @@ int		 buf_reserve(struct buf *, size_t);	/* room for n more */
 int		 buf_append(struct buf *, const void *, size_t);
 int		 buf_printf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string, quoted, with " \\ and controls escaped. */
+void		 buf_json_str(struct buf *, const char *);
 void		 buf_consume(struct buf *, size_t);	/* advance b_off */
 size_t		 buf_avail(const struct buf *);		/* b_len - b_off */
 void		 buf_compact(struct buf *);

@@ -206,9 +206,26 @@ test_split(void)
 	ok(util_strv_len(NULL) == 0, "util_strv_len(NULL)");
 }
 
+static void
+test_json(void)
+{
+	struct buf	b = { 0 };
+
+	buf_json_str(&b, "a\"b\\c\n\x01" "d");
+	ok(b.b_len == 22 && memcmp(b.b_data,
+	    "\"a\\\"b\\\\c\\u000a\\u0001d\"", 22) == 0,
+	    "buf_json_str escapes quote, backslash and controls");
+	buf_reset(&b);
+	buf_json_str(&b, NULL);
+	ok(b.b_len == 2 && memcmp(b.b_data, "\"\"", 2) == 0,
+	    "buf_json_str(NULL) is the empty string");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
+	test_json();
 	test_duration();
 	test_size();
 	test_int();
