@@ -33,12 +33,6 @@ log_parse_level(const char *s, enum log_level *l)
 	return -1;
 }
 
-int
-log_enabled(enum log_level l)
-{
-	return l >= log_min;
-}
-
 static void
 log_vemit(const char *level, const char *func, const char *fmt, va_list ap)
 {

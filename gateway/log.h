@@ -12,7 +12,6 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void	log_set_level(enum log_level);
 int	log_parse_level(const char *, enum log_level *);
-int	log_enabled(enum log_level);
 void	log_emit(enum log_level, const char *, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	log_fatal(const char *, const char *, ...)

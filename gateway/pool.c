@@ -254,14 +254,3 @@ pool_outcome_name(size_t i)
 {
 	return i < POOL_OUTCOMES ? pool_outcomes[i] : "?";
 }
-
-unsigned long
-pool_active(void)
-{
-	unsigned long	n = 0;
-	size_t		i;
-
-	for (i = 0; i < npools; i++)
-		n += (unsigned long)(pools[i].p_busy + pools[i].p_queued);
-	return n;
-}

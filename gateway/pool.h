@@ -49,7 +49,5 @@ void	pool_account(const struct request *);
 int	pool_stats(size_t, struct pool_stats *);
 /* The name of outcome i < POOL_OUTCOMES ("ok", "error", ...). */
 const char	*pool_outcome_name(size_t);
-/* Requests running or waiting, over all functions. */
-unsigned long pool_active(void);
 
 #endif /* POOL_H */
