@@ -454,26 +454,6 @@ cgi_pass(struct request *rq, const void *p, size_t len)
 	return r == 1;
 }
 
-/* Has an empty line ("\n\n" or "\n\r\n") arrived since the last look? */
-static int
-cgi_blank_line(struct request *rq)
-{
-	const unsigned char	*d = rq->rq_out_buf.b_data;
-	size_t			 i, len = rq->rq_out_buf.b_len;
-
-	/* An empty line at the very start ends an empty block. */
-	if (len > 0 && (d[0] == '\n' || (len > 1 && d[0] == '\r' &&
-	    d[1] == '\n')))
-		return 1;
-	i = rq->rq_hdr_scan > 2 ? rq->rq_hdr_scan - 2 : 0;
-	for (; i + 1 < len; i++)
-		if (d[i] == '\n' && (d[i + 1] == '\n' || (d[i + 1] == '\r' &&
-		    i + 2 < len && d[i + 2] == '\n')))
-			return 1;
-	rq->rq_hdr_scan = len;
-	return 0;
-}
-
 static int
 cgi_headers(struct request *rq)
 {
@@ -486,7 +466,8 @@ cgi_headers(struct request *rq)
 	 * function that dribbles its headers a byte at a time costs a scan
 	 * of the new bytes, not a parse of the whole block, per read. */
 	if (!rq->rq_out_eof && rq->rq_out_buf.b_len < REPLY_MAX_HEADERS &&
-	    !cgi_blank_line(rq)) {
+	    !reply_ended((const char *)rq->rq_out_buf.b_data,
+	    rq->rq_out_buf.b_len, &rq->rq_hdr_scan)) {
 		buf_free(&hdr);
 		return 0;
 	}

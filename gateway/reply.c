@@ -259,3 +259,20 @@ reply_reason(int code)
 	default: return "";
 	}
 }
+
+int
+reply_ended(const char *d, size_t len, size_t *scanned)
+{
+	size_t	i;
+
+	if (len > 0 && (d[0] == '\n' || (len > 1 && d[0] == '\r' &&
+	    d[1] == '\n')))
+		return 1;
+	/* Back up two bytes: the newlines may straddle the old end. */
+	for (i = *scanned > 2 ? *scanned - 2 : 0; i + 1 < len; i++)
+		if (d[i] == '\n' && (d[i + 1] == '\n' ||
+		    (d[i + 1] == '\r' && i + 2 < len && d[i + 2] == '\n')))
+			return 1;
+	*scanned = len;
+	return 0;
+}

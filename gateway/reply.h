@@ -40,6 +40,15 @@ struct reply {
 long	reply_parse(const char *, size_t, struct reply *, struct buf *,
 	    const char **);
 
+/*
+ * Whether data[0 .. len) holds the empty line that ends a header block
+ * (at the start, or "\n\n", or "\n\r\n").  *scanned, 0 at first, keeps
+ * how far it looked, so that a caller whose buffer grows a little at a
+ * time pays for the new bytes only, and calls reply_parse() once the
+ * block can be whole.
+ */
+int	reply_ended(const char *, size_t, size_t *);
+
 /* The reason phrase of a status code ("OK", "Not Found"; "" if none). */
 const char	*reply_reason(int);
 

@@ -291,9 +291,38 @@ test_limit(void)
 	free(big);
 }
 
+/* reply_ended() on a buffer that grows a byte at a time. */
+static void
+test_ended(void)
+{
+	static const char *const blocks[] = {
+		"Status: 200\nA: b\n\nbody", "A: b\r\n\r\nbody", "\nbody",
+		"\r\nbody", "A: b\n\r\n"
+	};
+	size_t	i, n, scanned, at;
+	int	ended;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+		scanned = 0;
+		at = 0;
+		for (n = 1; n <= strlen(blocks[i]); n++)
+			if ((ended = reply_ended(blocks[i], n, &scanned)) &&
+			    at == 0)
+				at = n;
+		ok(at != 0 && reply_ended(blocks[i], at - 1, &(size_t){ 0 })
+		    == 0, "block %zu: ended at byte %zu, not before", i, at);
+	}
+	scanned = 0;
+	ok(reply_ended("A: b\nC: d\n", 10, &scanned) == 0 && scanned == 10,
+	    "no empty line yet: scanned to the end");
+	ok(reply_ended("A: b\nC: d\n\n", 11, &scanned) == 1,
+	    "the empty line straddling the old end is found");
+}
+
 int
 main(void)
 {
+	test_ended();
 	test_status();
 	test_lines();
 	test_malformed();
