@@ -16,7 +16,7 @@ case $port in
 esac
 
 top=$(cd "$(dirname "$0")/.." && pwd -P)
-run=$top/run
+run=${RUN:-$top/run}		# RUN= puts the demo elsewhere (the tests do)
 fngw=${FNGW:-$top/gateway/fngw}	# FNGW=build/san/fngw for the sanitizer build
 fngw_pid=
 nginx_pid=
