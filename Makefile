@@ -35,7 +35,8 @@ endif
 # The architecture, in link order: the front end, the executors, the
 # ledger, and the pieces they share.
 GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
-	   gateway/status.c gateway/cgi.c gateway/spawn.c gateway/spool.c \
+	   gateway/status.c gateway/cgi.c gateway/instance.c gateway/spawn.c \
+	   gateway/spool.c \
 	   gateway/loop.c gateway/usage.c gateway/report.c gateway/config.c \
 	   gateway/inifile.c gateway/route.c gateway/fcgi.c gateway/reply.c \
 	   gateway/log.c gateway/util.c

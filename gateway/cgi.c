@@ -258,28 +258,16 @@ cgi_deadline(struct timer *t)
 	cgi_kill(rq, SIGKILL);
 }
 
+/* The spawn of fn's program: argv, directory, user, limits. */
 void
-cgi_start(struct request *rq)
+cgi_spawn_prepare(struct spawn *sp, const struct fn *fn)
 {
-	const struct fn	*fn = rq->rq_fn;
-	struct spawn	*sp = &rq->rq_sp;
-	const char	*errstr, *slash;
+	const char	*slash = strrchr(fn->fn_exec, '/');
 
-	rq->rq_state = RQ_SPAWNING;
-	timer_cancel(&rq->rq_qtimer);
-	if ((rq->rq_envp = cgi_env_build(rq, &errstr)) == NULL) {
-		request_fail(rq, 502, "bad_gateway", errstr);
-		rq->rq_outcome = "error";
-		request_finish(rq);
-		return;
-	}
-	slash = strrchr(fn->fn_exec, '/');
-	rq->rq_dir = strndup(fn->fn_exec, slash && slash != fn->fn_exec ?
-	    (size_t)(slash - fn->fn_exec) : 1);
 	memset(sp, 0, sizeof(*sp));
 	sp->sp_argv = fn->fn_argv;
-	sp->sp_envp = rq->rq_envp;
-	sp->sp_dir = rq->rq_dir;
+	sp->sp_dir = strndup(fn->fn_exec, slash && slash != fn->fn_exec ?
+	    (size_t)(slash - fn->fn_exec) : 1);
 	/* fngw as root never runs a function as root unless the config
 	 * allowed it (config.c refuses uid 0 without allow_root). */
 	sp->sp_setids = geteuid() == 0;
@@ -291,7 +279,53 @@ cgi_start(struct request *rq)
 	sp->sp_nproc = fn->fn_nproc;
 	sp->sp_fsize = fn->fn_fsize;
 	sp->sp_fd0 = -1;
+}
+
+/*
+ * A warm instance's own environment: a fixed PATH, FN_NAME, FN_TENANT,
+ * the function's env_file and env, and PHP_FCGI_CHILDREN=0 last, so
+ * that php-cgi never forks workers of its own: an instance is one
+ * process, which fngw counts, bills and kills.
+ */
+char **
+cgi_env_instance(const struct fn *fn)
+{
+	struct envb	 e = { 0 };
+	size_t		 i;
+
+	env_set(&e, "PATH", CGI_PATH);
+	env_set(&e, "FN_NAME", fn->fn_name);
+	env_set(&e, "FN_TENANT", fn->fn_tenant ? fn->fn_tenant->t_name : "");
+	for (i = 0; fn->fn_env != NULL && fn->fn_env[i] != NULL; i++)
+		env_override(&e, fn->fn_env[i]);
+	env_override(&e, "PHP_FCGI_CHILDREN=0");
+	if (e.e_err) {
+		util_strv_free(e.e_v);
+		return NULL;
+	}
+	return e.e_v;
+}
+
+void
+cgi_start(struct request *rq)
+{
+	const struct fn	*fn = rq->rq_fn;
+	struct spawn	*sp = &rq->rq_sp;
+	const char	*errstr;
+
+	rq->rq_state = RQ_SPAWNING;
+	timer_cancel(&rq->rq_qtimer);
+	if ((rq->rq_envp = cgi_env_build(rq, &errstr)) == NULL) {
+		request_fail(rq, 502, "bad_gateway", errstr);
+		rq->rq_outcome = "error";
+		request_finish(rq);
+		return;
+	}
+	cgi_spawn_prepare(sp, fn);
+	rq->rq_dir = (char *)sp->sp_dir;
+	sp->sp_envp = rq->rq_envp;
 	sp->sp_token = rq;
+	sp->sp_done = cgi_spawned;
 	rq->rq_t_spawn = util_now_us();
 	rq->rq_deadline.t_cb = cgi_deadline;
 	timer_set(&rq->rq_deadline, fn->fn_timeout_ms);
@@ -435,80 +469,6 @@ cgi_close_out(struct request *rq)
 	timer_cancel(&rq->rq_qtimer);
 }
 
-/* Pass body bytes on; 1 when the connection backs up. */
-static int
-cgi_pass(struct request *rq, const void *p, size_t len)
-{
-	int	r;
-
-	if (len == 0 || rq->rq_kill_reason != 0 || rq->rq_cut)
-		return 0;
-	if (rq->rq_bytes_out + len > rq->rq_fn->fn_max_output) {
-		request_fail(rq, 502, "bad_gateway", "output over max_output");
-		rq->rq_outcome = "error";
-		cgi_abort(rq, 502);
-		return 0;
-	}
-	rq->rq_bytes_out += len;
-	r = front_stdout(rq, p, len);
-	return r == 1;
-}
-
-static int
-cgi_headers(struct request *rq)
-{
-	struct buf	 hdr = { 0 };
-	const char	*why = NULL;
-	long		 n;
-	int		 r;
-
-	/* Parse only once the block can be complete (or cannot grow), so a
-	 * function that dribbles its headers a byte at a time costs a scan
-	 * of the new bytes, not a parse of the whole block, per read. */
-	if (!rq->rq_out_eof && rq->rq_out_buf.b_len < REPLY_MAX_HEADERS &&
-	    !reply_ended((const char *)rq->rq_out_buf.b_data,
-	    rq->rq_out_buf.b_len, &rq->rq_hdr_scan)) {
-		buf_free(&hdr);
-		return 0;
-	}
-	n = reply_parse((const char *)rq->rq_out_buf.b_data,
-	    rq->rq_out_buf.b_len, &rq->rq_reply, &hdr, &why);
-	if (n == 0 && rq->rq_out_eof == 0) {
-		buf_free(&hdr);
-		return 0;
-	}
-	if (n <= 0 && !rq->rq_reaped && rq->rq_kill_reason == 0) {
-		/* Judge a reply cut short only once the child is reaped:
-		 * a crash is a crash, not a malformed reply. */
-		buf_free(&hdr);
-		return 0;
-	}
-	if (n <= 0) {
-		char	msg[160];
-
-		buf_free(&hdr);
-		if (n == 0)
-			why = rq->rq_out_buf.b_len == 0 ? "empty reply" :
-			    "no end of the header block";
-		(void)snprintf(msg, sizeof(msg), "malformed reply: %s", why);
-		request_fail(rq, 502, "bad_gateway", msg);
-		rq->rq_outcome = "error";
-		cgi_abort(rq, 502);
-		return -1;
-	}
-	(void)buf_printf(&hdr, "X-Request-Id: %s\r\n\r\n", rq->rq_reqid);
-	rq->rq_status = rq->rq_reply.rp_status;
-	rq->rq_hdr_sent = 1;
-	r = hdr.b_data == NULL ? -1 : front_stdout(rq, hdr.b_data, hdr.b_len);
-	buf_free(&hdr);
-	if (r == -1)
-		return -1;
-	r = cgi_pass(rq, rq->rq_out_buf.b_data + n,
-	    rq->rq_out_buf.b_len - (size_t)n);
-	buf_free(&rq->rq_out_buf);
-	return r;
-}
-
 static void
 cgi_out_cb(struct ev *ev, uint32_t events)
 {
@@ -525,23 +485,23 @@ cgi_out_cb(struct ev *ev, uint32_t events)
 	}
 	if (n == 0)
 		cgi_close_out(rq);
-	if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0) {
-		if (buf_append(&rq->rq_out_buf, chunk, (size_t)n) == -1) {
-			request_fail(rq, 502, "bad_gateway", "out of memory");
-			cgi_abort(rq, 502);
-		} else
-			stop = cgi_headers(rq);
-	} else if (n > 0)
-		stop = cgi_pass(rq, chunk, (size_t)n);
-	if (stop == 1 && rq->rq_out != -1)
+	/* A reply cut short is judged once the child is reaped: a crash
+	 * is a crash, not a malformed reply. */
+	stop = request_output(rq, chunk, (size_t)n, rq->rq_out_eof &&
+	    rq->rq_reaped);
+	if (stop == -1)
+		cgi_abort(rq, 502);
+	else if (stop == 1 && rq->rq_out != -1)
 		(void)loop_set(&rq->rq_ev_out, 0);
 	cgi_maybe_finish(rq);
 }
 
 /* stderr: to the log, a line at a time, tagged. */
 static void
-cgi_err_line(struct request *rq, const char *s, size_t len)
+cgi_err_line(void *arg, const char *s, size_t len)
 {
+	struct request	*rq = arg;
+
 	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
 		len--;
 	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
@@ -553,9 +513,7 @@ cgi_close_err(struct request *rq)
 {
 	if (rq->rq_err == -1)
 		return;
-	if (rq->rq_err_buf.b_len > 0)
-		cgi_err_line(rq, (char *)rq->rq_err_buf.b_data,
-		    rq->rq_err_buf.b_len);
+	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, cgi_err_line, rq);
 	buf_free(&rq->rq_err_buf);
 	loop_del(&rq->rq_ev_err);
 	fd_close(&rq->rq_err);
@@ -565,9 +523,8 @@ static void
 cgi_err_cb(struct ev *ev, uint32_t events)
 {
 	struct request	*rq = ev->ev_arg;
-	char		 chunk[4096], *nl, *p;
+	char		 chunk[4096];
 	ssize_t		 n;
-	size_t		 len;
 
 	(void)events;
 	if ((n = read(rq->rq_err, chunk, sizeof(chunk))) == -1) {
@@ -579,20 +536,8 @@ cgi_err_cb(struct ev *ev, uint32_t events)
 		cgi_close_err(rq);
 		return;
 	}
-	(void)buf_append(&rq->rq_err_buf, chunk, (size_t)n);
-	p = (char *)rq->rq_err_buf.b_data;
-	len = rq->rq_err_buf.b_len;
-	while ((nl = memchr(p, '\n', len)) != NULL) {
-		cgi_err_line(rq, p, (size_t)(nl - p));
-		len -= (size_t)(nl - p) + 1;
-		p = nl + 1;
-	}
-	if (len > 1000) {	/* a very long line: log it in parts */
-		cgi_err_line(rq, p, len);
-		len = 0;
-	}
-	memmove(rq->rq_err_buf.b_data, p, len);
-	rq->rq_err_buf.b_len = len;
+	buf_lines(&rq->rq_err_buf, chunk, (size_t)n, 0, 1000, cgi_err_line,
+	    rq);
 }
 
 /*
@@ -655,8 +600,8 @@ cgi_exit_grace(struct timer *t)
 	    rq->rq_fn->fn_name, rq->rq_reqid);
 	cgi_kill(rq, SIGKILL);
 	(void)spawn_reap_strays();
-	if (!rq->rq_hdr_sent)
-		(void)cgi_headers(rq);
+	if (request_output(rq, NULL, 0, 0) == -1)
+		cgi_abort(rq, 502);
 	cgi_close_out(rq);
 	cgi_maybe_finish(rq);
 }
@@ -682,6 +627,11 @@ cgi_pid_cb(struct ev *ev, uint32_t events)
 	spawn_disown(rq->rq_pid);
 	rq->rq_pid = -1;
 	rq->rq_reaped = 1;
+	rq->rq_cpu_user_us = (uint64_t)rq->rq_ru.ru_utime.tv_sec * 1000000 +
+	    (uint64_t)rq->rq_ru.ru_utime.tv_usec;
+	rq->rq_cpu_sys_us = (uint64_t)rq->rq_ru.ru_stime.tv_sec * 1000000 +
+	    (uint64_t)rq->rq_ru.ru_stime.tv_usec;
+	rq->rq_max_rss_kb = (uint64_t)rq->rq_ru.ru_maxrss;
 	loop_del(&rq->rq_ev_pid);
 	fd_close(&rq->rq_pidfd);
 	if (rq->rq_t_end == 0)
@@ -728,8 +678,8 @@ cgi_maybe_finish(struct request *rq)
 			    "with status %d", WEXITSTATUS(st));
 			request_fail(rq, 502, "bad_gateway", msg);
 		}
-	} else if (!rq->rq_hdr_sent && rq->rq_kill_reason == 0)
-		(void)cgi_headers(rq);	/* exited 0: a reply, or a 502 */
+	} else if (request_output(rq, NULL, 0, 1) == -1)
+		cgi_abort(rq, 502);	/* exited 0: a reply, or a 502 */
 	if (rq->rq_outcome == NULL)
 		rq->rq_outcome = rq->rq_status >= 500 ? "error" : "ok";
 	request_finish(rq);

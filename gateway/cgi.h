@@ -13,6 +13,7 @@
 #ifndef CGI_H
 #define CGI_H
 
+struct fn;
 struct request;
 struct spawn;
 
@@ -22,7 +23,11 @@ void	cgi_body(struct request *);	/* more of rq_body, or its end */
 void	cgi_resume(struct request *);	/* the connection drained */
 void	cgi_abort(struct request *, int); /* kill the group; 499/504/400 */
 void	cgi_cleanup(struct request *);	/* close everything; idempotent */
-/* Build the environment; exposed for the unit tests. */
+/* Build the environment (also the params of fastcgi mode). */
 char	**cgi_env_build(struct request *, const char **);
+/* For fastcgi instances: fn's spawn (sp_dir malloc'ed, the caller's),
+ * and the instance's own environment (NULL when out of memory). */
+void	cgi_spawn_prepare(struct spawn *, const struct fn *);
+char	**cgi_env_instance(const struct fn *);
 
 #endif /* CGI_H */

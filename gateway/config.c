@@ -533,6 +533,7 @@ cf_fn(struct cf_loader *l)
 	    cf_u64(l, "nproc", 1 << 30, &fn->fn_nproc) == -1)
 		return -1;
 	fn->fn_cpu = (cpu + 999) / 1000;	/* RLIMIT_CPU is in seconds */
+	fn->fn_cpu_ms = cpu;
 	if (fn->fn_min_instances > fn->fn_concurrency)
 		return cf_err(l, "min_instances", "%d is more than "
 		    "concurrency (%d)", fn->fn_min_instances,

@@ -58,6 +58,8 @@ struct fn {
 	/* Bytes; 0: unlimited (billed as 128 MiB). */
 	uint64_t	 fn_memory;
 	uint64_t	 fn_cpu;		/* seconds; 0: unlimited */
+	uint64_t	 fn_cpu_ms;		/* as written (per request in
+						 * fastcgi mode) */
 	uint64_t	 fn_nofile;		/* 0: inherit */
 	uint64_t	 fn_nproc;		/* 0: inherit */
 	uint64_t	 fn_fsize;		/* bytes; 0: inherit */

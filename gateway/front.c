@@ -296,7 +296,7 @@ conn_flush(struct conn *c)
 	conn_update(c);
 	if (was >= FRONT_OUT_HIGH && buf_avail(&c->c_out) < FRONT_OUT_HIGH &&
 	    rq != NULL && rq->rq_state == RQ_RUNNING)
-		cgi_resume(rq);
+		request_resume(rq);
 }
 
 static int

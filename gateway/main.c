@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgi.h"
 #include "config.h"
 #include "front.h"
 #include "log.h"
@@ -115,6 +114,7 @@ sig_cb(struct ev *ev, uint32_t events)
 			    (int)si.ssi_signo);
 			timer_set(&shutdown_timer,
 			    cur_cf->cf_shutdown_timeout_ms);
+			pool_drain();
 			front_shutdown();
 			break;
 		case SIGHUP:
@@ -141,7 +141,7 @@ spawn_cb(struct ev *ev, uint32_t events)
 	(void)events;
 	for (sp = spawn_done(); sp != NULL; sp = next) {
 		next = sp->sp_next;
-		cgi_spawned(sp);
+		sp->sp_done(sp);
 	}
 }
 
@@ -204,6 +204,7 @@ cmd_serve(const char *path)
 	if (pool_setup(cur_cf) == -1)
 		fatal("out of memory");
 	(void)front_start(cur_cf, ledger);
+	pool_warm_start();
 
 	ev_init(&sig_ev, sig_fd, sig_cb, NULL);
 	ev_init(&spawn_ev, spawn_fd(), spawn_cb, NULL);
@@ -225,6 +226,7 @@ cmd_serve(const char *path)
 	front_flush_all(1000);
 	if (strncmp(cur_cf->cf_listen, "unix:", 5) == 0)
 		(void)unlink(cur_cf->cf_listen + 5);
+	pool_stop_all();
 	spawn_shutdown();
 	(void)spawn_reap_strays();
 	usage_close(ledger);

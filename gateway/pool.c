@@ -1,26 +1,56 @@
 /*
- * pool.c -- slots and wait queues for cgi mode, and tenant caps.
+ * pool.c -- slots and wait queues, tenant caps, and warm instances.
  *
  * A slot is a permission to run one invocation.  Requests over a
  * function's concurrency wait in its FIFO queue (bounded by `queue`,
- * each with its own queue_timeout, which front.c arms); requests over
+ * each with its own queue_timeout, which request.c arms); requests over
  * their tenant's concurrency are refused at once, as SPEC.md's status
  * table says, so that one tenant cannot fill a shared host's queues.
+ *
+ * In fastcgi mode a request with a slot then needs an instance: the
+ * most recently used idle one (so that the others idle out), else it
+ * waits on p_need while pool.c starts one, never more than concurrency
+ * processes at once (stopping ones count until they are reaped).  An
+ * instance that served max_requests is stopped after its request; one
+ * idle past idle_timeout is stopped while more than min_instances are
+ * left.  Instances that fail to start put the pool in backoff (100 ms,
+ * doubling up to 10 s): no new start until it passes, and requests that
+ * no live instance can serve get a 502 at once rather than a hang.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgi.h"
 #include "config.h"
+#include "instance.h"
 #include "log.h"
 #include "pool.h"
 #include "request.h"
+
+#define POOL_BACKOFF_MIN	100	/* ms */
+#define POOL_BACKOFF_MAX	10000
+
+TAILQ_HEAD(instlist, instance);
 
 struct pool {
 	const struct fn	*p_fn;
 	int		 p_busy;
 	int		 p_queued;
 	TAILQ_HEAD(, request) p_queue;
+
+	/* fastcgi mode */
+	struct instlist	 p_idle;		/* most recently used first */
+	struct instlist	 p_others;		/* starting, busy, stopping */
+	int		 p_live;		/* processes, stopping included */
+	int		 p_waiting;		/* on p_need */
+	TAILQ_HEAD(, request) p_need;
+	unsigned	 p_seq;
+	int		 p_fails;		/* start failures in a row */
+	uint64_t	 p_backoff_until;	/* loop_now() ms */
+	struct timer	 p_backoff;
+	char		 p_why[200];		/* the last start failure */
+	unsigned long	 p_started, p_start_failures, p_recycled;
+
 	unsigned long	 p_outcomes[POOL_OUTCOMES];
 	unsigned long	 p_cold_starts;
 	unsigned long	 p_timed;
@@ -37,6 +67,9 @@ static struct pool	*pools;
 static size_t		 npools;
 static int		*tenant_busy;
 static const struct config *pool_cf;
+static int		 pool_draining;
+
+static void	pool_backoff_cb(struct timer *);
 
 int
 pool_setup(const struct config *cf)
@@ -52,6 +85,10 @@ pool_setup(const struct config *cf)
 	for (i = 0; i < npools; i++) {
 		pools[i].p_fn = cf->cf_fns[i];
 		TAILQ_INIT(&pools[i].p_queue);
+		TAILQ_INIT(&pools[i].p_idle);
+		TAILQ_INIT(&pools[i].p_others);
+		TAILQ_INIT(&pools[i].p_need);
+		timer_init(&pools[i].p_backoff, pool_backoff_cb, &pools[i]);
 	}
 	pool_cf = cf;
 	return 0;
@@ -60,6 +97,10 @@ pool_setup(const struct config *cf)
 void
 pool_teardown(void)
 {
+	size_t	i;
+
+	for (i = 0; i < npools; i++)
+		timer_cancel(&pools[i].p_backoff);
 	free(pools);
 	free(tenant_busy);
 	pools = NULL;
@@ -71,6 +112,41 @@ static struct pool *
 pool_of(const struct fn *fn)
 {
 	return &pools[fn->fn_index];
+}
+
+/* Instances of p in state st (p_others holds all but the idle ones). */
+static int
+pool_count(const struct pool *p, enum inst_state st)
+{
+	const struct instance	*inst;
+	int			 n = 0;
+
+	TAILQ_FOREACH(inst, &p->p_others, i_link)
+		n += inst->i_state == st;
+	return n;
+}
+
+/* No instance lives and none may start yet: nothing can serve. */
+static int
+pool_dead(const struct pool *p)
+{
+	return p->p_fn->fn_mode == FN_FASTCGI && p->p_live == 0 &&
+	    loop_now() < p->p_backoff_until;
+}
+
+/* A request that no instance can serve now: 502 at once, not a hang. */
+static void
+pool_refuse(struct pool *p, struct request *rq)
+{
+	char	msg[300];
+
+	(void)snprintf(msg, sizeof(msg), "the function cannot start: %s",
+	    p->p_why);
+	timer_cancel(&rq->rq_qtimer);
+	rq->rq_state = RQ_RUNNING;
+	request_fail(rq, 502, "bad_gateway", msg);
+	rq->rq_outcome = "error";
+	request_finish(rq);
 }
 
 static int
@@ -119,6 +195,13 @@ pool_dequeue(struct request *rq)
 {
 	struct pool	*p;
 
+	if (rq->rq_state == RQ_WAITING) {
+		p = pool_of(rq->rq_fn);
+		TAILQ_REMOVE(&p->p_need, rq, rq_qlink);
+		p->p_waiting--;
+		rq->rq_state = RQ_PARAMS;
+		return;
+	}
 	if (rq->rq_state != RQ_QUEUED)
 		return;
 	p = pool_of(rq->rq_fn);
@@ -136,8 +219,14 @@ pool_wake(struct pool *p)
 	    p->p_busy < p->p_fn->fn_concurrency && !tenant_full(p->p_fn)) {
 		TAILQ_REMOVE(&p->p_queue, rq, rq_qlink);
 		p->p_queued--;
+		rq->rq_state = RQ_PARAMS;
+		if (pool_dead(p)) {
+			/* No slot taken: pool_release() will not recurse. */
+			pool_refuse(p, rq);
+			continue;
+		}
 		pool_take(p, rq);
-		cgi_start(rq);
+		request_run(rq);
 	}
 }
 
@@ -231,6 +320,7 @@ int
 pool_stats(size_t i, struct pool_stats *ps)
 {
 	const struct pool	*p;
+	const struct instance	*inst;
 
 	if (i >= npools)
 		return -1;
@@ -239,6 +329,20 @@ pool_stats(size_t i, struct pool_stats *ps)
 	ps->ps_fn = p->p_fn;
 	ps->ps_busy = (unsigned long)p->p_busy;
 	ps->ps_queued = (unsigned long)p->p_queued;
+	ps->ps_inst_starting = (unsigned long)pool_count(p, INST_STARTING);
+	ps->ps_inst_stopping = (unsigned long)pool_count(p, INST_STOPPING);
+	ps->ps_inst_busy = (unsigned long)pool_count(p, INST_BUSY);
+	ps->ps_inst_idle = 0;
+	TAILQ_FOREACH(inst, &p->p_idle, i_link)
+		ps->ps_inst_idle++;
+	if (p->p_fn->fn_mode == FN_CGI) {
+		ps->ps_inst_busy = ps->ps_busy;
+		ps->ps_inst_idle = ps->ps_inst_starting = 0;
+	}
+	ps->ps_waiting = (unsigned long)p->p_waiting;
+	ps->ps_started = p->p_started;
+	ps->ps_start_failures = p->p_start_failures;
+	ps->ps_recycled = p->p_recycled;
 	memcpy(ps->ps_outcomes, p->p_outcomes, sizeof(ps->ps_outcomes));
 	ps->ps_cold_starts = p->p_cold_starts;
 	ps->ps_timed = p->p_timed;
@@ -253,4 +357,251 @@ const char *
 pool_outcome_name(size_t i)
 {
 	return i < POOL_OUTCOMES ? pool_outcomes[i] : "?";
+}
+
+/*
+ * Warm instances (fastcgi mode).
+ */
+static void
+pool_start_one(struct pool *p)
+{
+	struct instance	*inst;
+
+	if ((inst = calloc(1, sizeof(*inst))) == NULL) {
+		log_error("fn=%s out of memory for an instance",
+		    p->p_fn->fn_name);
+		return;
+	}
+	inst->i_pool = p;
+	inst->i_fn = p->p_fn;
+	inst->i_seq = ++p->p_seq;
+	inst->i_state = INST_STARTING;
+	TAILQ_INSERT_TAIL(&p->p_others, inst, i_link);
+	p->p_live++;
+	p->p_started++;
+	/* May call pool_instance_gone() before it returns. */
+	instance_start(inst, pool_cf);
+}
+
+static int
+pool_may_start(const struct pool *p)
+{
+	return p->p_live < p->p_fn->fn_concurrency &&
+	    loop_now() >= p->p_backoff_until;
+}
+
+/* Start instances for the requests that wait and no start covers. */
+static void
+pool_grow(struct pool *p)
+{
+	while (p->p_waiting > pool_count(p, INST_STARTING) &&
+	    pool_may_start(p))
+		pool_start_one(p);
+}
+
+/* Keep min_instances alive (not counting those on their way out). */
+static void
+pool_keep_min(struct pool *p)
+{
+	while (!pool_draining && p->p_fn->fn_mode == FN_FASTCGI &&
+	    p->p_live - pool_count(p, INST_STOPPING) <
+	    p->p_fn->fn_min_instances && pool_may_start(p))
+		pool_start_one(p);
+}
+
+static void
+pool_backoff_cb(struct timer *t)
+{
+	struct pool	*p = t->t_arg;
+
+	pool_grow(p);
+	pool_keep_min(p);
+}
+
+void
+pool_run(struct request *rq)
+{
+	struct pool	*p = pool_of(rq->rq_fn);
+	struct instance	*inst;
+
+	if ((inst = TAILQ_FIRST(&p->p_idle)) != NULL) {
+		TAILQ_REMOVE(&p->p_idle, inst, i_link);
+		TAILQ_INSERT_TAIL(&p->p_others, inst, i_link);
+		timer_cancel(&inst->i_timer);
+		instance_serve(inst, rq);
+		return;
+	}
+	if (pool_dead(p)) {
+		pool_refuse(p, rq);
+		return;
+	}
+	rq->rq_state = RQ_WAITING;
+	TAILQ_INSERT_TAIL(&p->p_need, rq, rq_qlink);
+	p->p_waiting++;
+	pool_grow(p);
+}
+
+void
+pool_retry(struct request *rq)
+{
+	rq->rq_inst = NULL;
+	rq->rq_retried = 1;
+	rq->rq_body_off = 0;
+	rq->rq_t_spawn = 0;
+	rq->rq_cold = 0;
+	rq->rq_init_us = 0;
+	pool_run(rq);
+}
+
+static void
+pool_retire(struct instance *inst, const char *why)
+{
+	struct pool	*p = inst->i_pool;
+
+	if (inst->i_state == INST_IDLE) {
+		TAILQ_REMOVE(&p->p_idle, inst, i_link);
+		TAILQ_INSERT_TAIL(&p->p_others, inst, i_link);
+	}
+	instance_stop(inst, why);
+}
+
+static void
+pool_idle_cb(struct timer *t)
+{
+	struct instance	*inst = t->t_arg;
+	struct pool	*p = inst->i_pool;
+
+	if (inst->i_state == INST_IDLE && p->p_live -
+	    pool_count(p, INST_STOPPING) > p->p_fn->fn_min_instances)
+		pool_retire(inst, "idle past idle_timeout");
+}
+
+/* inst is ready for a request: the first waiting one, else it idles. */
+static void
+pool_give(struct instance *inst, int fresh)
+{
+	struct pool	*p = inst->i_pool;
+	const struct fn	*fn = p->p_fn;
+	struct request	*rq;
+	uint64_t	 waited, init;
+
+	if (fn->fn_max_requests > 0 && inst->i_served >= fn->fn_max_requests) {
+		p->p_recycled++;
+		pool_retire(inst, "served max_requests");
+		pool_grow(p);
+		return;
+	}
+	if ((rq = TAILQ_FIRST(&p->p_need)) != NULL) {
+		TAILQ_REMOVE(&p->p_need, rq, rq_qlink);
+		p->p_waiting--;
+		if (fresh) {
+			/* It waited for this instance to start: a cold
+			 * start, billed for the part of the start it saw. */
+			rq->rq_cold = 1;
+			waited = util_now_us() - rq->rq_t_routed;
+			init = inst->i_t_ready - inst->i_t_start;
+			rq->rq_init_us = init < waited ? init : waited;
+			p->p_cold_starts++;
+		}
+		instance_serve(inst, rq);
+		return;
+	}
+	TAILQ_REMOVE(&p->p_others, inst, i_link);
+	TAILQ_INSERT_HEAD(&p->p_idle, inst, i_link);
+	inst->i_state = INST_IDLE;
+	inst->i_timer.t_cb = pool_idle_cb;
+	inst->i_timer.t_arg = inst;
+	timer_set(&inst->i_timer, fn->fn_idle_timeout_ms);
+}
+
+void
+pool_instance_ready(struct instance *inst)
+{
+	inst->i_pool->p_fails = 0;
+	pool_give(inst, 1);
+}
+
+void
+pool_instance_done(struct instance *inst)
+{
+	pool_give(inst, 0);
+}
+
+void
+pool_instance_gone(struct instance *inst, int start_failed, const char *why)
+{
+	struct pool	*p = inst->i_pool;
+	struct request	*rq;
+	uint64_t	 ms;
+
+	if (inst->i_state == INST_IDLE)
+		TAILQ_REMOVE(&p->p_idle, inst, i_link);
+	else
+		TAILQ_REMOVE(&p->p_others, inst, i_link);
+	p->p_live--;
+	instance_free(inst);
+	if (start_failed) {
+		p->p_start_failures++;
+		p->p_fails++;
+		(void)snprintf(p->p_why, sizeof(p->p_why), "%s", why);
+		ms = p->p_fails > 7 ? POOL_BACKOFF_MAX :
+		    (uint64_t)POOL_BACKOFF_MIN << (p->p_fails - 1);
+		if (ms > POOL_BACKOFF_MAX)
+			ms = POOL_BACKOFF_MAX;
+		p->p_backoff_until = loop_now() + ms;
+		timer_set(&p->p_backoff, ms);
+		log_error("fn=%s instance failed to start: %s (%d in a row; "
+		    "next start in %llu ms)", p->p_fn->fn_name, why,
+		    p->p_fails, (unsigned long long)ms);
+	}
+	/* Requests that wait while nothing lives and nothing may start
+	 * would hang: they get a 502 now. */
+	while (pool_dead(p) && (rq = TAILQ_FIRST(&p->p_need)) != NULL) {
+		pool_dequeue(rq);
+		pool_refuse(p, rq);
+	}
+	pool_grow(p);
+	pool_keep_min(p);
+}
+
+void
+pool_warm_start(void)
+{
+	size_t	i;
+
+	for (i = 0; i < npools; i++)
+		pool_keep_min(&pools[i]);
+}
+
+void
+pool_drain(void)
+{
+	pool_draining = 1;
+}
+
+int
+pool_is_draining(void)
+{
+	return pool_draining;
+}
+
+void
+pool_stop_all(void)
+{
+	struct instance	*inst;
+	size_t		 i;
+
+	for (i = 0; i < npools; i++) {
+		while ((inst = TAILQ_FIRST(&pools[i].p_idle)) != NULL) {
+			TAILQ_REMOVE(&pools[i].p_idle, inst, i_link);
+			instance_kill_now(inst);
+			instance_free(inst);
+		}
+		while ((inst = TAILQ_FIRST(&pools[i].p_others)) != NULL) {
+			TAILQ_REMOVE(&pools[i].p_others, inst, i_link);
+			instance_kill_now(inst);
+			instance_free(inst);
+		}
+		pools[i].p_live = 0;
+	}
 }

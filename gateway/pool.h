@@ -1,11 +1,14 @@
 /*
  * pool.h -- per function: invocation slots (concurrency), the bounded
- * wait queue, and per-tenant caps across a tenant's functions.
+ * wait queue, per-tenant caps across a tenant's functions, and for
+ * fastcgi mode the warm instances (start, reuse, recycle, reap idle).
  *
  * Loop thread only.  Pools live as long as the snapshot they were made
  * for; a request holds at most one slot, taken by pool_acquire() and
  * given back by pool_release(), which also starts the next waiting
- * request (through cgi_start()).
+ * request (through request_run()).  A fastcgi request with a slot then
+ * takes an idle instance, or waits for one that pool.c starts while
+ * fewer than concurrency instances exist.
  */
 #ifndef POOL_H
 #define POOL_H
@@ -14,6 +17,7 @@
 #include <stdint.h>
 
 struct config;
+struct instance;
 struct request;
 
 /* Outcomes of SPEC.md's usage rows, in the order status pages list them. */
@@ -24,6 +28,11 @@ struct pool_stats {
 	const struct fn	*ps_fn;
 	unsigned long	 ps_busy;		/* invocations running */
 	unsigned long	 ps_queued;		/* waiting for a slot */
+	/* fastcgi mode: instances by state (cgi mode: ps_busy are busy) */
+	unsigned long	 ps_inst_busy, ps_inst_idle, ps_inst_starting;
+	unsigned long	 ps_inst_stopping;
+	unsigned long	 ps_waiting;		/* have a slot, want an instance */
+	unsigned long	 ps_started, ps_start_failures, ps_recycled;
 	unsigned long	 ps_outcomes[POOL_OUTCOMES];
 	unsigned long	 ps_cold_starts;
 	unsigned long	 ps_timed;		/* durations recorded */
@@ -49,5 +58,19 @@ void	pool_account(const struct request *);
 int	pool_stats(size_t, struct pool_stats *);
 /* The name of outcome i < POOL_OUTCOMES ("ok", "error", ...). */
 const char	*pool_outcome_name(size_t);
+
+/* fastcgi mode. */
+void	pool_run(struct request *);	/* rq holds a slot: an instance */
+void	pool_warm_start(void);		/* start-up: min_instances */
+void	pool_drain(void);		/* shutting down: keep no minimum */
+int	pool_is_draining(void);
+void	pool_stop_all(void);		/* at exit: kill and reap them all */
+/* From instance.c: what became of an instance. */
+void	pool_instance_ready(struct instance *);	/* accepting now */
+void	pool_instance_done(struct instance *);	/* its request ended */
+/* Reaped (or never started: start_failed); inst is freed. */
+void	pool_instance_gone(struct instance *, int, const char *);
+/* rq's instance went away before answering: send rq again, once. */
+void	pool_retry(struct request *);
 
 #endif /* POOL_H */

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "fcgi.h"
 #include "front.h"
+#include "instance.h"
 #include "log.h"
 #include "pool.h"
 #include "request.h"
@@ -148,6 +149,114 @@ request_reject(struct request *rq, int status, const char *code,
 }
 
 /*
+ * The function's reply, whatever runs it.
+ */
+static int
+request_pass(struct request *rq, const void *p, size_t len)
+{
+	if (len == 0 || rq->rq_cut)
+		return 0;
+	if (rq->rq_bytes_out + len > rq->rq_fn->fn_max_output) {
+		request_fail(rq, 502, "bad_gateway", "output over max_output");
+		rq->rq_outcome = "error";
+		return -1;
+	}
+	rq->rq_bytes_out += len;
+	return front_stdout(rq, p, len) == 1;
+}
+
+static int
+request_headers(struct request *rq, int judge)
+{
+	struct buf	 hdr = { 0 };
+	const char	*why = NULL;
+	char		 msg[160];
+	long		 n;
+	int		 r;
+
+	/* Parse only once the block can be complete (or cannot grow), so a
+	 * function that dribbles its headers a byte at a time costs a scan
+	 * of the new bytes, not a parse of the whole block, per read. */
+	if (!judge && rq->rq_out_buf.b_len < REPLY_MAX_HEADERS &&
+	    !reply_ended((const char *)rq->rq_out_buf.b_data,
+	    rq->rq_out_buf.b_len, &rq->rq_hdr_scan))
+		return 0;
+	n = reply_parse((const char *)rq->rq_out_buf.b_data,
+	    rq->rq_out_buf.b_len, &rq->rq_reply, &hdr, &why);
+	if (n == 0 && !judge) {
+		buf_free(&hdr);
+		return 0;
+	}
+	if (n <= 0) {
+		buf_free(&hdr);
+		if (n == 0)
+			why = rq->rq_out_buf.b_len == 0 ? "empty reply" :
+			    "no end of the header block";
+		(void)snprintf(msg, sizeof(msg), "malformed reply: %s", why);
+		request_fail(rq, 502, "bad_gateway", msg);
+		rq->rq_outcome = "error";
+		buf_free(&rq->rq_out_buf);
+		return -1;
+	}
+	(void)buf_printf(&hdr, "X-Request-Id: %s\r\n\r\n", rq->rq_reqid);
+	rq->rq_status = rq->rq_reply.rp_status;
+	rq->rq_hdr_sent = 1;
+	r = hdr.b_data == NULL ? -1 : front_stdout(rq, hdr.b_data, hdr.b_len);
+	buf_free(&hdr);
+	if (r != -1)
+		r = request_pass(rq, rq->rq_out_buf.b_data + n,
+		    rq->rq_out_buf.b_len - (size_t)n);
+	buf_free(&rq->rq_out_buf);
+	return r;
+}
+
+int
+request_output(struct request *rq, const void *p, size_t len, int judge)
+{
+	if (rq->rq_kill_reason != 0 || rq->rq_cut)
+		return 0;		/* killed: the output goes nowhere */
+	if (rq->rq_hdr_sent)
+		return request_pass(rq, p, len);
+	if (len > 0 && buf_append(&rq->rq_out_buf, p, len) == -1) {
+		request_fail(rq, 502, "bad_gateway", "out of memory");
+		rq->rq_outcome = "error";
+		return -1;
+	}
+	return request_headers(rq, judge);
+}
+
+/*
+ * Executors: cgi.c for cgi mode, pool.c and instance.c for fastcgi.
+ */
+void
+request_run(struct request *rq)
+{
+	timer_cancel(&rq->rq_qtimer);
+	if (rq->rq_fn->fn_mode == FN_FASTCGI)
+		pool_run(rq);
+	else
+		cgi_start(rq);
+}
+
+void
+request_resume(struct request *rq)
+{
+	if (rq->rq_inst != NULL)
+		instance_resume(rq);
+	else
+		cgi_resume(rq);
+}
+
+static void
+request_stop(struct request *rq, int reason)
+{
+	if (rq->rq_fn->fn_mode == FN_FASTCGI)
+		instance_abort(rq, reason);
+	else
+		cgi_abort(rq, reason);
+}
+
+/*
  * Requests.
  */
 struct request *
@@ -162,6 +271,7 @@ request_new(struct conn *c, unsigned id, struct config *cf)
 	rq->rq_cf = config_ref(cf);
 	rq->rq_trigger = "http";
 	rq->rq_pid = -1;
+	rq->rq_app_status = -1;
 	rq->rq_pidfd = rq->rq_in = rq->rq_out = rq->rq_err = -1;
 	rq->rq_started_wall = (int64_t)util_wall_us();
 	timer_init(&rq->rq_deadline, NULL, rq);
@@ -176,6 +286,7 @@ void
 request_free(struct request *rq)
 {
 	cgi_cleanup(rq);
+	instance_cleanup(rq);
 	pool_dequeue(rq);
 	pool_release(rq);
 	timer_cancel(&rq->rq_qtimer);
@@ -230,19 +341,22 @@ request_finish(struct request *rq)
 	if (rq->rq_t_spawn != 0) {
 		ur->ur_queue_us = rq->rq_t_spawn - rq->rq_t_routed;
 		ur->ur_duration_us = dur;
-		ur->ur_billed_ms = usage_billed_ms(0, dur,
+		ur->ur_cpu_user_us = rq->rq_cpu_user_us;
+		ur->ur_cpu_sys_us = rq->rq_cpu_sys_us;
+		ur->ur_max_rss_kb = rq->rq_max_rss_kb;
+		ur->ur_cold_start = rq->rq_cold;
+		ur->ur_init_us = rq->rq_init_us;
+		ur->ur_queue_us -= rq->rq_init_us;
+		ur->ur_billed_ms = usage_billed_ms(rq->rq_init_us, dur,
 		    cf->cf_granularity_ms);
-		ur->ur_cpu_user_us = (uint64_t)rq->rq_ru.ru_utime.tv_sec *
-		    1000000 + (uint64_t)rq->rq_ru.ru_utime.tv_usec;
-		ur->ur_cpu_sys_us = (uint64_t)rq->rq_ru.ru_stime.tv_sec *
-		    1000000 + (uint64_t)rq->rq_ru.ru_stime.tv_usec;
-		ur->ur_max_rss_kb = (uint64_t)rq->rq_ru.ru_maxrss;
 	} else if (rq->rq_t_routed != 0)
 		ur->ur_queue_us = util_now_us() - rq->rq_t_routed;
 	ur->ur_memory_mb = (fn->fn_memory ? fn->fn_memory : 128ULL << 20) >>
 	    20;
 	ur->ur_bytes_in = rq->rq_bytes_in;
 	ur->ur_bytes_out = rq->rq_bytes_out;
+	if (rq->rq_app_status >= 0)
+		ur->ur_exit_code = rq->rq_app_status;
 	if (rq->rq_reaped) {
 		if (WIFEXITED(rq->rq_wstatus))
 			ur->ur_exit_code = WEXITSTATUS(rq->rq_wstatus);
@@ -451,7 +565,7 @@ request_dispatch(struct request *rq)
 	}
 	switch (pool_acquire(rq)) {
 	case 0:
-		cgi_start(rq);
+		request_run(rq);
 		break;
 	case 1:
 		rq->rq_qtimer.t_cb = request_queue_timeout;
@@ -485,9 +599,14 @@ request_abort(struct request *rq, const char *why)
 		rq->rq_hdr_sent = 1;
 		request_finish(rq);
 		break;
+	case RQ_WAITING:
+		pool_dequeue(rq);
+		rq->rq_hdr_sent = 1;
+		request_finish(rq);
+		break;
 	case RQ_SPAWNING:
 	case RQ_RUNNING:
-		cgi_abort(rq, 499);
+		request_stop(rq, 499);
 		break;
 	default:
 		break;
@@ -515,8 +634,12 @@ request_body(struct request *rq, const void *data, size_t len)
 			return;
 		}
 	}
-	if (rq->rq_state == RQ_RUNNING)
-		cgi_body(rq);
+	if (rq->rq_state == RQ_RUNNING) {
+		if (rq->rq_inst != NULL)
+			instance_body(rq);
+		else
+			cgi_body(rq);
+	}
 	return;
 mismatch:
 	/* CONTENT_LENGTH is what the function was promised: a body that
@@ -526,8 +649,8 @@ mismatch:
 	if (rq->rq_state == RQ_RUNNING || rq->rq_state == RQ_SPAWNING) {
 		request_fail(rq, 400, "bad_request",
 		    "body does not match CONTENT_LENGTH");
-		cgi_abort(rq, 400);
-	} else if (rq->rq_state == RQ_QUEUED) {
+		request_stop(rq, 400);
+	} else if (rq->rq_state == RQ_QUEUED || rq->rq_state == RQ_WAITING) {
 		timer_cancel(&rq->rq_qtimer);
 		pool_dequeue(rq);
 		request_reject(rq, 400, "bad_request",

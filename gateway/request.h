@@ -33,6 +33,7 @@ struct fn;
 enum rq_state {
 	RQ_PARAMS,		/* reading params */
 	RQ_QUEUED,		/* waiting for a slot */
+	RQ_WAITING,		/* fastcgi: has a slot, waits for an instance */
 	RQ_SPAWNING,		/* with the spawner thread */
 	RQ_RUNNING,		/* the function runs */
 	RQ_LOGGING,		/* its row is with the usage writer */
@@ -103,6 +104,17 @@ struct request {
 	uint64_t	 rq_t_end;
 	int		 rq_slot;		/* holds a pool slot */
 	TAILQ_ENTRY(request) rq_qlink;		/* in a pool's wait queue */
+
+	/* fastcgi mode (instance.c): the instance serving rq, how much of
+	 * the body went to it, whether it is a retry; the usage figures
+	 * an instance measured (cgi mode takes them from rq_ru). */
+	struct instance	*rq_inst;
+	uint64_t	 rq_body_off;
+	int		 rq_retried;
+	int		 rq_cold;
+	uint64_t	 rq_init_us;
+	uint64_t	 rq_cpu_user_us, rq_cpu_sys_us, rq_max_rss_kb;
+	int		 rq_app_status;		/* END_REQUEST's, or -1 */
 };
 
 struct usage;
@@ -137,5 +149,19 @@ void	request_reject(struct request *, int, const char *, const char *);
  * ends rq once request_logged() sees the row committed. */
 void	request_finish(struct request *);
 void	request_logged(struct usage_row *);
+
+/* Hand rq (which holds a slot) to its function's executor. */
+void	request_run(struct request *);
+/* The web server's connection drained: read the function again. */
+void	request_resume(struct request *);
+/*
+ * The function's output: its header block until complete, then body
+ * bytes for the client.  Returns 0 to go on, 1 when the connection
+ * backs up (stop reading until request_resume()), -1 when the reply is
+ * malformed or over max_output (rq has its 502: stop the function).
+ * With judge set no more output will come: an incomplete header block
+ * is judged now, else it waits for more.
+ */
+int	request_output(struct request *, const void *, size_t, int);
 
 #endif /* REQUEST_H */

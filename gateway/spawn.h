@@ -46,6 +46,8 @@ struct spawn {
 	uint64_t	 sp_started_us;	/* monotonic, once execve succeeded */
 
 	void		*sp_token;	/* the submitter's */
+	/* Called on the loop once the spawn is done (main.c's spawn_cb). */
+	void		(*sp_done)(struct spawn *);
 	struct spawn	*sp_next;
 };
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -109,6 +110,38 @@ uint64_t
 spool_pending(const struct spool *sl)
 {
 	return buf_avail(&sl->sl_mem) + (sl->sl_woff - sl->sl_roff);
+}
+
+uint64_t
+spool_size(const struct spool *sl)
+{
+	return sl->sl_mem.b_len + sl->sl_woff;
+}
+
+ssize_t
+spool_read_at(struct spool *sl, uint64_t off, void *p, size_t len)
+{
+	ssize_t	n;
+
+	if (off < sl->sl_mem.b_len) {
+		if (len > sl->sl_mem.b_len - off)
+			len = (size_t)(sl->sl_mem.b_len - off);
+		memcpy(p, sl->sl_mem.b_data + off, len);
+		return (ssize_t)len;
+	}
+	off -= sl->sl_mem.b_len;
+	if (off >= sl->sl_woff)
+		return 0;
+	if (len > sl->sl_woff - off)
+		len = (size_t)(sl->sl_woff - off);
+	while ((n = pread(sl->sl_fd, p, len, (off_t)off)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == 0) {
+		errno = EIO;
+		return -1;
+	}
+	return n;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util.h"
 
@@ -32,6 +33,15 @@ int	spool_write(struct spool *, const void *, size_t);
 int	spool_peek(struct spool *, const void **, size_t *);
 void	spool_consume(struct spool *, size_t);
 uint64_t spool_pending(const struct spool *);
+/*
+ * Warm instances read the body without consuming it, so that a request
+ * sent to an instance that went away can be sent again: the spool then
+ * is memory first, file after, and spool_read_at() copies up to len
+ * bytes from offset off of that whole; returns the bytes copied (0 at
+ * the end), -1 on error.  Do not mix with spool_peek()/spool_consume().
+ */
+uint64_t spool_size(const struct spool *);
+ssize_t	spool_read_at(struct spool *, uint64_t, void *, size_t);
 void	spool_reset(struct spool *);	/* drop everything, keep usable */
 void	spool_free(struct spool *);	/* idempotent */
 

@@ -76,10 +76,15 @@ status_json(struct buf *b, const struct config *cf, unsigned long backlog)
 			buf_json_str(b, fn->fn_tenant->t_name);
 		else
 			(void)buf_printf(b, "null");
-		(void)buf_printf(b, ",\"concurrency\":%d,\"instances\":"
-		    "{\"busy\":%lu,\"idle\":0,\"starting\":0},\"queue\":%lu,"
-		    "\"requests\":{", fn->fn_concurrency, ps.ps_busy,
-		    ps.ps_queued);
+		(void)buf_printf(b, ",\"concurrency\":%d,\"min_instances\":"
+		    "%d,\"instances\":{\"busy\":%lu,\"idle\":%lu,"
+		    "\"starting\":%lu,\"stopping\":%lu},\"queue\":%lu,"
+		    "\"waiting\":%lu,\"started\":%lu,\"start_failures\":%lu,"
+		    "\"recycled\":%lu,\"requests\":{", fn->fn_concurrency,
+		    fn->fn_mode == FN_CGI ? 0 : fn->fn_min_instances,
+		    ps.ps_inst_busy, ps.ps_inst_idle, ps.ps_inst_starting,
+		    ps.ps_inst_stopping, ps.ps_queued, ps.ps_waiting,
+		    ps.ps_started, ps.ps_start_failures, ps.ps_recycled);
 		for (o = 0; o < POOL_OUTCOMES; o++)
 			(void)buf_printf(b, "%s\"%s\":%lu", o ? "," : "",
 			    pool_outcome_name(o), ps.ps_outcomes[o]);
@@ -94,7 +99,8 @@ status_json(struct buf *b, const struct config *cf, unsigned long backlog)
 static void
 status_prometheus(struct buf *b, unsigned long backlog)
 {
-	static const char *const states[] = { "busy", "idle", "starting" };
+	static const char *const states[] = { "busy", "idle", "starting",
+	    "stopping" };
 	static const double	 qs[] = { 0.5, 0.9, 0.99 };
 	struct pool_stats	 ps;
 	const char		*n;
@@ -103,11 +109,18 @@ status_prometheus(struct buf *b, unsigned long backlog)
 
 	(void)buf_printf(b, "# HELP fngw_instances Function processes by "
 	    "state.\n# TYPE fngw_instances gauge\n");
-	for (i = 0; pool_stats(i, &ps) == 0; i++)
-		for (k = 0; k < 3; k++)
+	for (i = 0; pool_stats(i, &ps) == 0; i++) {
+		unsigned long	v[4];
+
+		v[0] = ps.ps_inst_busy;
+		v[1] = ps.ps_inst_idle;
+		v[2] = ps.ps_inst_starting;
+		v[3] = ps.ps_inst_stopping;
+		for (k = 0; k < 4; k++)
 			(void)buf_printf(b, "fngw_instances{function=\"%s\","
 			    "state=\"%s\"} %lu\n", ps.ps_fn->fn_name, states[k],
-			    k == 0 ? ps.ps_busy : 0);
+			    v[k]);
+	}
 	(void)buf_printf(b, "# HELP fngw_queue_length Requests waiting for "
 	    "a slot.\n# TYPE fngw_queue_length gauge\n");
 	for (i = 0; pool_stats(i, &ps) == 0; i++)
@@ -126,6 +139,15 @@ status_prometheus(struct buf *b, unsigned long backlog)
 	for (i = 0; pool_stats(i, &ps) == 0; i++)
 		(void)buf_printf(b, "fngw_cold_starts_total{function=\"%s\"} "
 		    "%lu\n", ps.ps_fn->fn_name, ps.ps_cold_starts);
+	(void)buf_printf(b, "# HELP fngw_instance_starts_total Instances "
+	    "started, and those that failed to start.\n"
+	    "# TYPE fngw_instance_starts_total counter\n");
+	for (i = 0; pool_stats(i, &ps) == 0; i++)
+		(void)buf_printf(b, "fngw_instance_starts_total{function=\"%s\","
+		    "result=\"ok\"} %lu\nfngw_instance_starts_total{function="
+		    "\"%s\",result=\"failed\"} %lu\n", ps.ps_fn->fn_name,
+		    ps.ps_started - ps.ps_start_failures, ps.ps_fn->fn_name,
+		    ps.ps_start_failures);
 	(void)buf_printf(b, "# HELP fngw_duration_seconds Invocation "
 	    "durations.\n# TYPE fngw_duration_seconds summary\n");
 	for (i = 0; pool_stats(i, &ps) == 0; i++) {

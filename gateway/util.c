@@ -365,6 +365,34 @@ buf_consume(struct buf *b, size_t n)
 		b->b_off = b->b_len = 0;
 }
 
+void
+buf_lines(struct buf *b, const void *data, size_t len, int flush,
+    size_t max, void (*fn)(void *, const char *, size_t), void *arg)
+{
+	char	*p, *nl;
+	size_t	 n;
+
+	if (len > 0 && buf_append(b, data, len) == -1)
+		flush = 1;		/* no room: say what there is */
+	if (b->b_data == NULL)
+		return;
+	p = (char *)b->b_data + b->b_off;
+	n = b->b_len - b->b_off;
+	while ((nl = memchr(p, '\n', n)) != NULL) {
+		fn(arg, p, (size_t)(nl - p));
+		n -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	if (n > 0 && (flush || n > max)) {
+		fn(arg, p, n);
+		n = 0;
+	}
+	b->b_off = b->b_len - n;
+	buf_compact(b);
+	if (b->b_len == 0)
+		buf_free(b);
+}
+
 size_t
 buf_avail(const struct buf *b)
 {

@@ -71,6 +71,13 @@ int		 buf_printf(struct buf *, const char *, ...)
 /* Append s as a JSON string, quoted, with " \\ and controls escaped. */
 void		 buf_json_str(struct buf *, const char *);
 void		 buf_consume(struct buf *, size_t);	/* advance b_off */
+/*
+ * Append data to b, then call fn(arg, line, len) for each complete line
+ * in b (without its line end), for a partial line longer than max, and
+ * with flush set for what is left; keeps the rest.
+ */
+void		 buf_lines(struct buf *, const void *, size_t, int, size_t,
+		    void (*)(void *, const char *, size_t), void *);
 size_t		 buf_avail(const struct buf *);		/* b_len - b_off */
 void		 buf_compact(struct buf *);
 void		 buf_reset(struct buf *);

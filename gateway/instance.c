@@ -1,0 +1,1147 @@
+/*
+ * instance.c -- a warm FastCGI instance, from its socket to its reap.
+ *
+ * Start: fngw binds a unix socket in runtime_dir (mode 0600, owned by
+ * the function's user), listens on it and hands it to the spawner as the
+ * child's fd 0; the child runs in its own group with the function's
+ * user, limits and environment (cgi_env_instance()), and dies with fngw
+ * (PR_SET_PDEATHSIG, in spawn.c).  RLIMIT_CPU is not set: it would count
+ * the instance's whole life; the cpu limit is enforced per request here.
+ *
+ * Ready: the listening socket takes connections before the program ever
+ * calls accept(), so a connect proves nothing.  fngw sends a probe
+ * connection an FCGI_GET_VALUES record (FastCGI 1.0, 4.1: every
+ * application answers management records); an answer, or an accept
+ * followed by a close, means the program accepts.  That moment ends
+ * init_us.  Then one connection is opened and kept (FCGI_KEEP_CONN).
+ *
+ * Serve: BEGIN_REQUEST, the request's environment as PARAMS, the body
+ * as STDIN records read from the spool without consuming it (so that a
+ * request whose instance went away unanswered can be sent again), and
+ * the reply's STDOUT through request_output(), as in cgi mode.  The
+ * CPU the instance spent on the request is the delta of
+ * /proc/PID/schedstat (nanoseconds on CPU), split into user and system
+ * time by the deltas of /proc/PID/stat (10 ms ticks); the memory is
+ * VmHWM after /proc/PID/clear_refs reset it to the resident size at the
+ * start of the request (so it includes the instance's baseline).
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "cgi.h"
+#include "config.h"
+#include "fcgi.h"
+#include "instance.h"
+#include "log.h"
+#include "pool.h"
+#include "request.h"
+
+#define INST_ID		1		/* our FastCGI request id */
+#define INST_CHUNK	65528		/* STDIN content per record (8k) */
+#define INST_OUT_HIGH	(256 * 1024)	/* stop adding body above this */
+#define INST_READ	65536
+#define INST_LOST_GRACE	1000	/* ms for an instance that hung up */
+#define INST_BACKLOG	16
+
+static void	instance_fd_cb(struct ev *, uint32_t);
+static void	instance_pid_cb(struct ev *, uint32_t);
+static void	instance_err_cb(struct ev *, uint32_t);
+static void	instance_parse(struct instance *);
+static void	instance_lost(struct instance *);
+static void	instance_deadline(struct timer *);
+static void	instance_cpu_check(struct timer *);
+static void	instance_rq_err_line(void *, const char *, size_t);
+
+static void
+instance_signal(struct instance *inst, int sig)
+{
+	/* setsid() made its pid its group's id; the zombie keeps it taken
+	 * until we reap, so this never hits a stranger. */
+	if (inst->i_sp.sp_pid > 0 && !inst->i_reaped)
+		(void)kill(-inst->i_sp.sp_pid, sig);
+	if (sig == SIGKILL)
+		inst->i_killed = 2;
+	else if (inst->i_killed == 0)
+		inst->i_killed = 1;
+}
+
+static void
+instance_close_fd(struct instance *inst)
+{
+	if (inst->i_fd == -1)
+		return;
+	loop_del(&inst->i_ev_fd);
+	fd_close(&inst->i_fd);
+	inst->i_probing = 0;
+	buf_reset(&inst->i_in);
+	buf_reset(&inst->i_out);
+}
+
+/* What the instance's connection wants to hear about. */
+static void
+instance_watch(struct instance *inst)
+{
+	uint32_t	ev = 0;
+
+	if (inst->i_fd == -1)
+		return;
+	if (!inst->i_paused)
+		ev |= EPOLLIN;
+	if (buf_avail(&inst->i_out) > 0)
+		ev |= EPOLLOUT;
+	(void)loop_set(&inst->i_ev_fd, ev);
+}
+
+static int
+instance_connect(struct instance *inst)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, inst->i_path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	/* A unix socket connects at once or not at all (EAGAIN: backlog
+	 * full), never EINPROGRESS. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	inst->i_fd = fd;
+	ev_init(&inst->i_ev_fd, fd, instance_fd_cb, inst);
+	return 0;
+}
+
+/*
+ * /proc/PID figures.
+ */
+static int
+proc_read(int fd, char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (fd == -1)
+		return -1;
+	while ((n = pread(fd, buf, len - 1, 0)) == -1 && errno == EINTR)
+		;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* CPU so far: ns on CPU (schedstat), user and system ticks (stat). */
+static int
+instance_cpu(const struct instance *inst, uint64_t *ns, uint64_t *ut,
+    uint64_t *st)
+{
+	char			 buf[1024], *p;
+	unsigned long long	 a, b;
+	int			 i;
+
+	if (proc_read(inst->i_stat_fd, buf, sizeof(buf)) == -1 ||
+	    (p = strrchr(buf, ')')) == NULL)
+		return -1;
+	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
+	for (i = 0, p++; i < 12 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu %llu", &a, &b) != 2)
+		return -1;
+	*ut = a;
+	*st = b;
+	if (proc_read(inst->i_sched_fd, buf, sizeof(buf)) == -1 ||
+	    sscanf(buf, "%llu", &a) != 1)
+		return -1;
+	*ns = a;
+	return 0;
+}
+
+static void
+instance_sample(struct instance *inst)
+{
+	if (instance_cpu(inst, &inst->i_cpu0_ns, &inst->i_ut0,
+	    &inst->i_st0) == -1)
+		inst->i_cpu0_ns = UINT64_MAX;
+	/* 5: reset the peak resident set size to the current one. */
+	if (inst->i_clear_fd != -1 && pwrite(inst->i_clear_fd, "5", 1, 0) != 1)
+		fd_close(&inst->i_clear_fd);
+}
+
+/* CPU µs of rq so far. */
+static int
+instance_used(const struct instance *inst, uint64_t *user, uint64_t *sys)
+{
+	uint64_t	ns, ut, st, dt, tot, tick;
+
+	if (inst->i_cpu0_ns == UINT64_MAX ||
+	    instance_cpu(inst, &ns, &ut, &st) == -1 || ns < inst->i_cpu0_ns)
+		return -1;
+	tot = (ns - inst->i_cpu0_ns) / 1000;
+	ut = ut >= inst->i_ut0 ? ut - inst->i_ut0 : 0;
+	st = st >= inst->i_st0 ? st - inst->i_st0 : 0;
+	/* schedstat is the main thread's; stat's ticks count all threads,
+	 * so they win when they say more. */
+	tick = 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
+	if ((dt = (ut + st) * tick) > tot)
+		tot = dt;
+	*user = ut + st > 0 ? tot * ut / (ut + st) : tot;
+	*sys = tot - *user;
+	return 0;
+}
+
+static void
+instance_measure(struct instance *inst, struct request *rq)
+{
+	char			 buf[4096], *p;
+	unsigned long long	 kb;
+
+	if (instance_used(inst, &rq->rq_cpu_user_us, &rq->rq_cpu_sys_us) == -1)
+		rq->rq_cpu_user_us = rq->rq_cpu_sys_us = 0;
+	if (proc_read(inst->i_status_fd, buf, sizeof(buf)) == 0 &&
+	    (p = strstr(buf, "\nVmHWM:")) != NULL &&
+	    sscanf(p + 7, "%llu", &kb) == 1)
+		rq->rq_max_rss_kb = kb;
+}
+
+static void
+instance_proc_open(struct instance *inst)
+{
+	char	path[64];
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)inst->i_pid);
+	inst->i_stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	(void)snprintf(path, sizeof(path), "/proc/%d/schedstat",
+	    (int)inst->i_pid);
+	inst->i_sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+	(void)snprintf(path, sizeof(path), "/proc/%d/status",
+	    (int)inst->i_pid);
+	inst->i_status_fd = open(path, O_RDONLY | O_CLOEXEC);
+	(void)snprintf(path, sizeof(path), "/proc/%d/clear_refs",
+	    (int)inst->i_pid);
+	inst->i_clear_fd = open(path, O_WRONLY | O_CLOEXEC);
+}
+
+static void
+instance_proc_close(struct instance *inst)
+{
+	fd_close(&inst->i_stat_fd);
+	fd_close(&inst->i_sched_fd);
+	fd_close(&inst->i_status_fd);
+	fd_close(&inst->i_clear_fd);
+}
+
+/*
+ * Starting.
+ */
+static void
+instance_failed_start(struct instance *inst, const char *msg)
+{
+	if (inst->i_path[0] != '\0')
+		(void)unlink(inst->i_path);
+	pool_instance_gone(inst, 1, msg);
+}
+
+static void
+instance_start_timeout(struct timer *t)
+{
+	struct instance	*inst = t->t_arg;
+
+	/* Never accepted: stop it; its reap reports the failure. */
+	inst->i_why = "it did not accept a connection within its timeout";
+	instance_signal(inst, SIGKILL);
+}
+
+static void	instance_spawned(struct spawn *);
+
+void
+instance_start(struct instance *inst, const struct config *cf)
+{
+	const struct fn		*fn = inst->i_fn;
+	const char		*rundir = cf->cf_runtime_dir;
+	struct sockaddr_un	 sun;
+	struct spawn		*sp = &inst->i_sp;
+	mode_t			 um;
+	int			 n;
+	char			 msg[300];
+
+	inst->i_pid = -1;
+	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_lfd = -1;
+	inst->i_stat_fd = inst->i_sched_fd = -1;
+	inst->i_status_fd = inst->i_clear_fd = -1;
+	timer_init(&inst->i_timer, instance_start_timeout, inst);
+	inst->i_t_start = util_now_us();
+	inst->i_grace_ms = cf->cf_kill_grace_ms;
+
+	n = snprintf(inst->i_path, sizeof(inst->i_path), "%s/%s.%u.sock",
+	    rundir, fn->fn_name, inst->i_seq);
+	if (n < 0 || (size_t)n >= sizeof(inst->i_path))
+		n = snprintf(inst->i_path, sizeof(inst->i_path),
+		    "%s/fn%d.%u.sock", rundir, fn->fn_index, inst->i_seq);
+	if (n < 0 || (size_t)n >= sizeof(inst->i_path)) {
+		inst->i_path[0] = '\0';
+		instance_failed_start(inst, "runtime_dir is too long for a "
+		    "unix socket's path");
+		return;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, inst->i_path, (size_t)n);
+	(void)unlink(inst->i_path);
+	if ((inst->i_lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		goto fail;
+	/* 0600 from the start: no moment in which others could connect.
+	 * Only the loop thread creates files. */
+	um = umask(077);
+	n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
+	(void)umask(um);
+	if (n == -1 || listen(inst->i_lfd, INST_BACKLOG) == -1)
+		goto fail;
+	if (geteuid() == 0 &&
+	    chown(inst->i_path, fn->fn_uid, fn->fn_gid) == -1)
+		goto fail;
+	if ((inst->i_envp = cgi_env_instance(fn)) == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	cgi_spawn_prepare(sp, fn);
+	inst->i_dir = (char *)sp->sp_dir;
+	sp->sp_cpu = 0;		/* per request instead: see above */
+	sp->sp_envp = inst->i_envp;
+	sp->sp_fd0 = inst->i_lfd;
+	sp->sp_token = inst;
+	sp->sp_done = instance_spawned;
+	timer_set(&inst->i_timer, fn->fn_timeout_ms);
+	spawn_submit(sp);
+	return;
+fail:
+	n = errno;
+	fd_close(&inst->i_lfd);
+	(void)snprintf(msg, sizeof(msg), "socket %s: %s", inst->i_path,
+	    strerror(n));
+	instance_failed_start(inst, msg);
+}
+
+/* The probe: GET_VALUES for FCGI_MPXS_CONNS on a connection of its own. */
+static void
+instance_probe(struct instance *inst)
+{
+	uint8_t	rec[64];
+	size_t	len = fcgi_pair_size(15, 0);
+
+	if (instance_connect(inst) == -1)
+		return;		/* dying: its reap says why */
+	fcgi_header_encode(rec, FCGI_GET_VALUES, 0, len, (8 - len % 8) % 8);
+	(void)fcgi_pair_encode(rec + FCGI_HEADER_LEN, "FCGI_MPXS_CONNS", 15,
+	    "", 0);
+	memset(rec + FCGI_HEADER_LEN + len, 0, (8 - len % 8) % 8);
+	(void)buf_append(&inst->i_out, rec, FCGI_HEADER_LEN + len +
+	    (8 - len % 8) % 8);
+	inst->i_probing = 1;
+	instance_watch(inst);
+}
+
+static void
+instance_probed(struct instance *inst)
+{
+	uint8_t	buf[512];
+	ssize_t	n;
+
+	if ((n = read(inst->i_fd, buf, sizeof(buf))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		/* Reset: it died with our connection still pending. */
+		instance_close_fd(inst);
+		return;
+	}
+	/* An answer, or it accepted and hung up: it accepts. */
+	instance_close_fd(inst);
+	timer_cancel(&inst->i_timer);
+	inst->i_t_ready = util_now_us();
+	log_debug("fn=%s pid=%d instance ready in %llu us", inst->i_fn->fn_name,
+	    (int)inst->i_pid,
+	    (unsigned long long)(inst->i_t_ready - inst->i_t_start));
+	if (instance_connect(inst) == 0)
+		instance_watch(inst);
+	pool_instance_ready(inst);
+}
+
+static void
+instance_err_line(void *arg, const char *s, size_t len)
+{
+	struct instance	*inst = arg;
+
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	log_info("fn=%s pid=%d stderr: %.*s", inst->i_fn->fn_name,
+	    (int)inst->i_sp.sp_pid, (int)(len > 1000 ? 1000 : len), s);
+}
+
+static void
+instance_err_cb(struct ev *ev, uint32_t events)
+{
+	struct instance	*inst = ev->ev_arg;
+	char		 chunk[4096];
+	ssize_t		 n;
+
+	(void)events;
+	if ((n = read(inst->i_err, chunk, sizeof(chunk))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		n = 0;
+	}
+	buf_lines(&inst->i_errline, chunk, n > 0 ? (size_t)n : 0, n == 0,
+	    1000, instance_err_line, inst);
+	if (n == 0) {
+		loop_del(&inst->i_ev_err);
+		fd_close(&inst->i_err);
+	}
+}
+
+static void
+instance_spawned(struct spawn *sp)
+{
+	struct instance	*inst = sp->sp_token;
+
+	fd_close(&inst->i_lfd);		/* the child has it */
+	free(inst->i_dir);
+	inst->i_dir = NULL;
+	util_strv_free(inst->i_envp);
+	inst->i_envp = NULL;
+	if (sp->sp_pid == -1) {
+		char	msg[300];
+
+		timer_cancel(&inst->i_timer);
+		(void)snprintf(msg, sizeof(msg), "cannot start %s: %s: %s",
+		    inst->i_fn->fn_exec, sp->sp_errwhat ? sp->sp_errwhat : "?",
+		    strerror(sp->sp_errno));
+		instance_failed_start(inst, msg);
+		return;
+	}
+	inst->i_pid = sp->sp_pid;
+	inst->i_pidfd = sp->sp_pidfd;
+	inst->i_err = sp->sp_err;
+	ev_init(&inst->i_ev_pid, inst->i_pidfd, instance_pid_cb, inst);
+	ev_init(&inst->i_ev_err, inst->i_err, instance_err_cb, inst);
+	(void)loop_set(&inst->i_ev_pid, EPOLLIN);
+	(void)loop_set(&inst->i_ev_err, EPOLLIN);
+	instance_proc_open(inst);
+	if (inst->i_state == INST_STOPPING) {
+		instance_signal(inst, SIGKILL);
+		return;
+	}
+	instance_probe(inst);
+}
+
+/*
+ * Serving.
+ */
+static int
+instance_flush(struct instance *inst)
+{
+	ssize_t	n;
+
+	while (buf_avail(&inst->i_out) > 0) {
+		n = write(inst->i_fd, inst->i_out.b_data + inst->i_out.b_off,
+		    buf_avail(&inst->i_out));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			instance_lost(inst);
+			return -1;
+		}
+		buf_consume(&inst->i_out, (size_t)n);
+	}
+	instance_watch(inst);
+	return 0;
+}
+
+/* Append a record of type with content p, padded to 8 bytes. */
+static int
+instance_record(struct instance *inst, unsigned type, const void *p,
+    size_t len)
+{
+	static const uint8_t	zero[8];
+	uint8_t			hdr[FCGI_HEADER_LEN];
+	size_t			pad = (8 - len % 8) % 8;
+
+	fcgi_header_encode(hdr, type, INST_ID, len, pad);
+	if (buf_append(&inst->i_out, hdr, sizeof(hdr)) == -1 ||
+	    (len > 0 && buf_append(&inst->i_out, p, len) == -1) ||
+	    buf_append(&inst->i_out, zero, pad) == -1)
+		return -1;
+	return 0;
+}
+
+/* BEGIN_REQUEST and the params stream, cut into records. */
+static int
+instance_begin(struct instance *inst, struct request *rq, const char **err)
+{
+	struct buf	 ps = { 0 };
+	uint8_t		 rec[16];
+	char		**envp, *eq;
+	size_t		 i, nl, vl, off, n;
+	int		 r = -1;
+
+	if ((envp = cgi_env_build(rq, err)) == NULL)
+		return -1;
+	for (i = 0; envp[i] != NULL; i++) {
+		eq = strchr(envp[i], '=');
+		nl = (size_t)(eq - envp[i]);
+		vl = strlen(eq + 1);
+		if (buf_reserve(&ps, fcgi_pair_size(nl, vl)) == -1)
+			goto out;
+		ps.b_len += fcgi_pair_encode(ps.b_data + ps.b_len, envp[i], nl,
+		    eq + 1, vl);
+	}
+	(void)buf_append(&inst->i_out, rec, fcgi_begin_encode(rec, INST_ID,
+	    FCGI_RESPONDER, FCGI_KEEP_CONN));
+	for (off = 0; off < ps.b_len; off += n) {
+		n = ps.b_len - off > INST_CHUNK ? INST_CHUNK : ps.b_len - off;
+		if (instance_record(inst, FCGI_PARAMS, ps.b_data + off,
+		    n) == -1)
+			goto out;
+	}
+	if (instance_record(inst, FCGI_PARAMS, NULL, 0) == -1)
+		goto out;
+	r = 0;
+out:
+	if (r == -1)
+		*err = "out of memory";
+	buf_free(&ps);
+	util_strv_free(envp);
+	return r;
+}
+
+void
+instance_body(struct request *rq)
+{
+	struct instance	*inst = rq->rq_inst;
+	uint8_t		*p;
+	ssize_t		 n;
+	size_t		 pad;
+
+	if (inst == NULL || inst->i_rq != rq || inst->i_fd == -1 ||
+	    inst->i_probing || inst->i_stdin_ended)
+		return;
+	while (buf_avail(&inst->i_out) < INST_OUT_HIGH) {
+		if (rq->rq_kill_reason == 0 &&
+		    rq->rq_body_off < spool_size(&rq->rq_body)) {
+			if (buf_reserve(&inst->i_out, FCGI_HEADER_LEN +
+			    INST_CHUNK + 8) == -1)
+				break;
+			p = inst->i_out.b_data + inst->i_out.b_len;
+			n = spool_read_at(&rq->rq_body, rq->rq_body_off,
+			    p + FCGI_HEADER_LEN, INST_CHUNK);
+			if (n <= 0) {
+				log_error("fn=%s request_id=%s body spool: %s",
+				    rq->rq_fn->fn_name, rq->rq_reqid,
+				    strerror(errno));
+				rq->rq_kill_reason = 502;
+				request_fail(rq, 502, "bad_gateway",
+				    "the body could not be read back");
+				rq->rq_outcome = "error";
+				continue;	/* ends the stream */
+			}
+			pad = (8 - (size_t)n % 8) % 8;
+			fcgi_header_encode(p, FCGI_STDIN, INST_ID, (size_t)n,
+			    pad);
+			memset(p + FCGI_HEADER_LEN + n, 0, pad);
+			inst->i_out.b_len += FCGI_HEADER_LEN + (size_t)n + pad;
+			rq->rq_body_off += (uint64_t)n;
+		} else if (rq->rq_stdin_done || rq->rq_kill_reason != 0) {
+			/* The end of the body, or of what it will get. */
+			(void)instance_record(inst, FCGI_STDIN, NULL, 0);
+			inst->i_stdin_ended = 1;
+			break;
+		} else
+			break;
+	}
+	(void)instance_flush(inst);
+}
+
+void
+instance_serve(struct instance *inst, struct request *rq)
+{
+	const struct fn	*fn = inst->i_fn;
+	const char	*err;
+
+	inst->i_state = INST_BUSY;
+	inst->i_rq = rq;
+	inst->i_rq_seen = inst->i_stdin_ended = inst->i_paused = 0;
+	inst->i_lost = 0;
+	rq->rq_inst = inst;
+	rq->rq_state = RQ_RUNNING;
+	rq->rq_t_spawn = util_now_us();
+	rq->rq_body_off = 0;
+	buf_reset(&inst->i_in);
+	buf_reset(&inst->i_out);
+	rq->rq_deadline.t_cb = instance_deadline;
+	timer_set(&rq->rq_deadline, fn->fn_timeout_ms);
+	if (inst->i_fd == -1 && instance_connect(inst) == -1) {
+		instance_lost(inst);	/* nothing went: it may be retried */
+		return;
+	}
+	if (instance_begin(inst, rq, &err) == -1) {
+		/* Nothing was sent: the instance stays as good as it was. */
+		buf_reset(&inst->i_out);
+		request_fail(rq, 502, "bad_gateway", err);
+		rq->rq_outcome = "error";
+		timer_cancel(&rq->rq_deadline);
+		inst->i_rq = NULL;
+		rq->rq_inst = NULL;
+		rq->rq_t_end = util_now_us();
+		pool_instance_done(inst);
+		request_finish(rq);
+		return;
+	}
+	instance_sample(inst);
+	if (fn->fn_cpu_ms > 0) {
+		rq->rq_qtimer.t_cb = instance_cpu_check;
+		timer_set(&rq->rq_qtimer, fn->fn_cpu_ms);
+	}
+	instance_body(rq);
+}
+
+/* rq and inst part; rq's timers stop. */
+static void
+instance_detach(struct instance *inst)
+{
+	struct request	*rq = inst->i_rq;
+
+	inst->i_rq = NULL;
+	inst->i_paused = 0;
+	if (rq == NULL)
+		return;
+	rq->rq_inst = NULL;
+	timer_cancel(&rq->rq_deadline);
+	timer_cancel(&rq->rq_qtimer);
+	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, instance_rq_err_line, rq);
+	if (rq->rq_t_end == 0)
+		rq->rq_t_end = util_now_us();
+}
+
+/* The instance's reply is complete (END_REQUEST). */
+static void
+instance_end(struct instance *inst, const struct fcgi_record *r)
+{
+	struct request	*rq = inst->i_rq;
+	uint32_t	 app;
+	unsigned	 proto;
+
+	if (fcgi_end_parse(r, &app, &proto) == -1) {
+		app = 0;
+		proto = FCGI_REQUEST_COMPLETE;
+	}
+	instance_measure(inst, rq);
+	inst->i_served++;
+	if (proto != FCGI_REQUEST_COMPLETE) {
+		request_fail(rq, 502, "bad_gateway", "the instance refused the "
+		    "request (FastCGI protocol status)");
+		rq->rq_outcome = "error";
+	} else
+		(void)request_output(rq, NULL, 0, 1);
+	rq->rq_app_status = (int)(app & 0x7fffffff);
+	if (rq->rq_outcome == NULL)
+		rq->rq_outcome = rq->rq_status >= 500 || app != 0 ? "error" :
+		    "ok";
+	instance_detach(inst);
+	/* The instance first: a request waiting for one gets it.  One that
+	 * is dying or being stopped is only reaped. */
+	if (inst->i_state == INST_BUSY && !inst->i_dead)
+		pool_instance_done(inst);
+	request_finish(rq);
+}
+
+/* Something the instance sent breaks FastCGI: it cannot be trusted. */
+static void
+instance_broken(struct instance *inst, const char *why)
+{
+	struct request	*rq = inst->i_rq;
+	char		 msg[160];
+
+	(void)snprintf(msg, sizeof(msg), "malformed FastCGI from the "
+	    "instance: %s", why);
+	log_warn("fn=%s pid=%d %s", inst->i_fn->fn_name, (int)inst->i_pid,
+	    msg);
+	if (rq != NULL) {
+		instance_measure(inst, rq);
+		request_fail(rq, 502, "bad_gateway", msg);
+		rq->rq_outcome = "error";
+		instance_detach(inst);
+	}
+	instance_stop(inst, "it broke the FastCGI protocol");
+	if (rq != NULL)
+		request_finish(rq);
+}
+
+static void
+instance_rq_err_line(void *arg, const char *s, size_t len)
+{
+	struct request	*rq = arg;
+
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
+	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
+}
+
+/* Records from i_in, while the connection to the web server keeps up. */
+static void
+instance_parse(struct instance *inst)
+{
+	struct request		*rq;
+	struct fcgi_record	 r;
+	int			 rc, out;
+
+	while (!inst->i_paused && (rq = inst->i_rq) != NULL &&
+	    (rc = fcgi_record_parse(inst->i_in.b_data + inst->i_in.b_off,
+	    buf_avail(&inst->i_in), &r)) != 0) {
+		if (rc == -1) {
+			instance_broken(inst, "bad record header");
+			return;
+		}
+		buf_consume(&inst->i_in, r.fr_total);
+		if (r.fr_id == 0)
+			continue;	/* management: nothing asked for */
+		if (r.fr_id != INST_ID) {
+			instance_broken(inst, "unknown request id");
+			return;
+		}
+		switch (r.fr_type) {
+		case FCGI_STDOUT:
+			inst->i_rq_seen = 1;
+			/* r's content stays put: nothing is appended to
+			 * i_in until this loop returns. */
+			out = request_output(rq, r.fr_content, r.fr_len, 0);
+			if (out == -1)
+				rq->rq_kill_reason = 502; /* drop the rest */
+			else if (out == 1)
+				inst->i_paused = 1;
+			break;
+		case FCGI_STDERR:
+			inst->i_rq_seen = 1;
+			buf_lines(&rq->rq_err_buf, r.fr_content, r.fr_len, 0,
+			    1000, instance_rq_err_line, rq);
+			break;
+		case FCGI_END_REQUEST:
+			instance_end(inst, &r);
+			return;
+		default:
+			instance_broken(inst, "unexpected record type");
+			return;
+		}
+	}
+	/* A reply it got wrong ends its body too. */
+	if ((rq = inst->i_rq) != NULL && rq->rq_kill_reason != 0 &&
+	    !inst->i_stdin_ended) {
+		instance_body(rq);
+		return;
+	}
+	instance_watch(inst);
+}
+
+static void
+instance_read(struct instance *inst)
+{
+	ssize_t	n;
+
+	if (buf_reserve(&inst->i_in, INST_READ) == -1)
+		return;
+	n = read(inst->i_fd, inst->i_in.b_data + inst->i_in.b_len, INST_READ);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		instance_lost(inst);
+		return;
+	}
+	inst->i_in.b_len += (size_t)n;
+	if (inst->i_rq == NULL) {
+		/* Nothing was asked: whatever it says is not FastCGI. */
+		log_warn("fn=%s pid=%d sent %zd bytes unasked; stopping it",
+		    inst->i_fn->fn_name, (int)inst->i_pid, n);
+		instance_stop(inst, "it broke the FastCGI protocol");
+		return;
+	}
+	instance_parse(inst);
+}
+
+static void
+instance_fd_cb(struct ev *ev, uint32_t events)
+{
+	struct instance	*inst = ev->ev_arg;
+
+	if (inst->i_probing) {
+		if (events & EPOLLOUT)
+			if (instance_flush(inst) == -1)
+				return;
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			instance_probed(inst);
+		return;
+	}
+	if ((events & EPOLLOUT) && instance_flush(inst) == -1)
+		return;
+	if ((events & EPOLLOUT) && inst->i_rq != NULL)
+		instance_body(inst->i_rq);
+	if (inst->i_fd != -1 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) &&
+	    !inst->i_paused)
+		instance_read(inst);
+}
+
+void
+instance_resume(struct request *rq)
+{
+	struct instance	*inst = rq->rq_inst;
+
+	if (inst == NULL || !inst->i_paused)
+		return;
+	inst->i_paused = 0;
+	instance_parse(inst);
+}
+
+/*
+ * Timeouts, limits, aborts.
+ */
+static void
+instance_grace(struct timer *t)
+{
+	struct instance	*inst = t->t_arg;
+
+	instance_signal(inst, SIGKILL);
+}
+
+static void
+instance_deadline(struct timer *t)
+{
+	struct request	*rq = t->t_arg;
+	struct instance	*inst = rq->rq_inst;
+
+	if (inst == NULL)
+		return;
+	if (rq->rq_kill_reason == 0) {
+		rq->rq_kill_reason = 504;
+		request_fail(rq, 504, "timeout", "the function ran past its "
+		    "timeout");
+		rq->rq_outcome = "timeout";
+	}
+	/* It is finished when reaped: the whole group, TERM then KILL. */
+	instance_measure(inst, rq);
+	instance_stop(inst, "it ran past its timeout");
+}
+
+static void
+instance_cpu_check(struct timer *t)
+{
+	struct request	*rq = t->t_arg;
+	struct instance	*inst = rq->rq_inst;
+	uint64_t	 user, sys, used, limit;
+
+	if (inst == NULL || instance_used(inst, &user, &sys) == -1)
+		return;
+	used = (user + sys) / 1000;
+	limit = rq->rq_fn->fn_cpu_ms;
+	if (used < limit) {
+		/* CPU time runs no faster than the clock per thread. */
+		timer_set(&rq->rq_qtimer, limit - used);
+		return;
+	}
+	if (rq->rq_kill_reason == 0) {
+		rq->rq_kill_reason = 502;
+		request_fail(rq, 502, "bad_gateway", "the function used more "
+		    "than its cpu limit");
+		rq->rq_outcome = "limit";
+	}
+	instance_measure(inst, rq);
+	instance_signal(inst, SIGKILL);
+	instance_stop(inst, "it used more than its cpu limit");
+}
+
+void
+instance_abort(struct request *rq, int reason)
+{
+	struct instance	*inst = rq->rq_inst;
+	uint8_t		 rec[FCGI_HEADER_LEN];
+
+	if (rq->rq_kill_reason != 0)
+		return;
+	rq->rq_kill_reason = reason;
+	rq->rq_outcome = reason == 400 ? "rejected" : "aborted";
+	if (inst == NULL || inst->i_state != INST_BUSY)
+		return;
+	if (pool_is_draining()) {
+		/* fngw stops: what still runs is killed, not waited for. */
+		instance_measure(inst, rq);
+		instance_stop(inst, "fngw is stopping");
+		instance_signal(inst, SIGKILL);
+		return;
+	}
+	if (inst->i_fd == -1)
+		return;
+	/*
+	 * FCGI_ABORT_REQUEST (FastCGI 1.0, 5.4), the end of its stdin, and
+	 * then its reply is read to END_REQUEST and dropped: the instance
+	 * stays warm, and the timeout still bounds it.
+	 */
+	fcgi_header_encode(rec, FCGI_ABORT_REQUEST, INST_ID, 0, 0);
+	(void)buf_append(&inst->i_out, rec, sizeof(rec));
+	instance_body(rq);
+}
+
+/*
+ * Losing and reaping.
+ */
+static void
+instance_lost_cb(struct timer *t)
+{
+	struct instance	*inst = t->t_arg;
+	struct request	*rq = inst->i_rq;
+
+	/* It hung up on a request and lives on: not FastCGI as we know it. */
+	if (rq != NULL) {
+		instance_measure(inst, rq);
+		request_fail(rq, 502, "bad_gateway", "the instance closed the "
+		    "connection without a reply");
+		if (rq->rq_outcome == NULL)
+			rq->rq_outcome = "error";
+		instance_detach(inst);
+	}
+	instance_stop(inst, "it hung up on a request");
+	if (rq != NULL)
+		request_finish(rq);
+}
+
+/* The connection broke.  Busy: its reap (or a grace) judges the request. */
+static void
+instance_lost(struct instance *inst)
+{
+	instance_close_fd(inst);
+	if (inst->i_state != INST_BUSY || inst->i_rq == NULL)
+		return;
+	inst->i_lost = 1;
+	inst->i_timer.t_cb = instance_lost_cb;
+	inst->i_timer.t_arg = inst;
+	timer_set(&inst->i_timer, INST_LOST_GRACE);
+}
+
+static void
+instance_status_str(int st, char *buf, size_t len)
+{
+	if (WIFSIGNALED(st))
+		(void)snprintf(buf, len, "killed by signal %d", WTERMSIG(st));
+	else
+		(void)snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(st));
+}
+
+static void
+instance_reaped(struct instance *inst)
+{
+	struct request	*rq = inst->i_rq;
+	int		 st = inst->i_wstatus, sig, retry;
+	char		 how[64], msg[200];
+
+	instance_status_str(st, how, sizeof(how));
+	timer_cancel(&inst->i_timer);
+	if (inst->i_state == INST_STARTING) {
+		if (inst->i_why != NULL)
+			(void)snprintf(msg, sizeof(msg), "%s: %s",
+			    inst->i_fn->fn_exec, inst->i_why);
+		else
+			(void)snprintf(msg, sizeof(msg), "%s %s before it "
+			    "accepted a connection", inst->i_fn->fn_exec, how);
+		instance_failed_start(inst, msg);
+		return;
+	}
+	if (rq == NULL) {
+		if (inst->i_state == INST_STOPPING)
+			log_info("fn=%s pid=%d instance stopped (%s): %s",
+			    inst->i_fn->fn_name, (int)inst->i_sp.sp_pid,
+			    inst->i_why ? inst->i_why : "?", how);
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			log_info("fn=%s pid=%d instance exited between "
+			    "requests after %llu; retired", inst->i_fn->fn_name,
+			    (int)inst->i_sp.sp_pid,
+			    (unsigned long long)inst->i_served);
+		else
+			log_warn("fn=%s pid=%d instance %s while idle",
+			    inst->i_fn->fn_name, (int)inst->i_sp.sp_pid, how);
+		pool_instance_gone(inst, 0, how);
+		return;
+	}
+
+	/* It went with a request. */
+	instance_detach(inst);
+	rq->rq_reaped = 1;
+	rq->rq_wstatus = st;
+	retry = !inst->i_rq_seen && !rq->rq_retried &&
+	    rq->rq_kill_reason == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	if (retry) {
+		/* It exited cleanly as the request went (php-cgi after
+		 * PHP_FCGI_MAX_REQUESTS): retired, and the request goes to
+		 * another instance, once. */
+		log_info("fn=%s pid=%d request_id=%s instance exited as the "
+		    "request was sent; sending it again", inst->i_fn->fn_name,
+		    (int)inst->i_sp.sp_pid, rq->rq_reqid);
+		rq->rq_reaped = 0;
+		pool_instance_gone(inst, 0, how);
+		pool_retry(rq);
+		return;
+	}
+	if (rq->rq_kill_reason == 0) {
+		if (WIFSIGNALED(st)) {
+			sig = WTERMSIG(st);
+			rq->rq_outcome = sig == SIGXCPU || sig == SIGXFSZ ?
+			    "limit" : "crash";
+		} else
+			rq->rq_outcome = "error";
+		(void)snprintf(msg, sizeof(msg), "the function %s%s",
+		    WIFSIGNALED(st) ? "was " : "", how);
+		request_fail(rq, 502, "bad_gateway", msg);
+	}
+	log_warn("fn=%s pid=%d request_id=%s instance %s mid-request",
+	    inst->i_fn->fn_name, (int)inst->i_sp.sp_pid, rq->rq_reqid, how);
+	pool_instance_gone(inst, 0, how);
+	request_finish(rq);
+}
+
+static void
+instance_pid_cb(struct ev *ev, uint32_t events)
+{
+	struct instance	*inst = ev->ev_arg;
+	struct rusage	 ru;
+	pid_t		 r;
+
+	(void)events;
+	inst->i_dead = 1;
+	/* What it wrote before it went is still in the socket: read it, so
+	 * that a reply it finished counts before its exit does. */
+	while (inst->i_fd != -1 && inst->i_rq != NULL && !inst->i_paused &&
+	    !inst->i_probing && inst->i_state == INST_BUSY) {
+		size_t	before = inst->i_in.b_len;
+
+		instance_read(inst);
+		if (inst->i_fd == -1 || inst->i_in.b_len == before)
+			break;
+	}
+	if (inst->i_rq != NULL && inst->i_rq->rq_cpu_user_us == 0 &&
+	    inst->i_rq->rq_cpu_sys_us == 0)
+		instance_measure(inst, inst->i_rq);
+	(void)kill(-inst->i_pid, SIGKILL);	/* what is left of its group */
+	while ((r = wait4(inst->i_pid, &inst->i_wstatus, WNOHANG, &ru)) ==
+	    -1 && errno == EINTR)
+		;
+	if (r == 0)
+		return;
+	if (r == -1)
+		log_error("wait4 pid=%d: %s", (int)inst->i_pid,
+		    strerror(errno));
+	spawn_disown(inst->i_pid);
+	inst->i_pid = -1;
+	inst->i_reaped = 1;
+	loop_del(&inst->i_ev_pid);
+	fd_close(&inst->i_pidfd);
+	instance_close_fd(inst);
+	if (inst->i_err != -1)
+		instance_err_cb(&inst->i_ev_err, EPOLLIN);
+	if (inst->i_rq != NULL && inst->i_rq->rq_max_rss_kb == 0)
+		inst->i_rq->rq_max_rss_kb = (uint64_t)ru.ru_maxrss;
+	instance_proc_close(inst);
+	(void)unlink(inst->i_path);
+	spawn_strays_soon();
+	instance_reaped(inst);
+}
+
+void
+instance_stop(struct instance *inst, const char *why)
+{
+	if (inst->i_state == INST_STOPPING)
+		return;
+	inst->i_state = INST_STOPPING;
+	inst->i_why = why;
+	log_info("fn=%s pid=%d stopping the instance: %s", inst->i_fn->fn_name,
+	    (int)inst->i_pid, why);
+	timer_cancel(&inst->i_timer);
+	if (inst->i_rq == NULL)
+		instance_close_fd(inst);
+	if (inst->i_pid == -1)
+		return;		/* still with the spawner */
+	/* Closing the connection sends a FastCGI program back to accept();
+	 * SIGTERM then ends it, SIGKILL after kill_grace. */
+	instance_signal(inst, SIGTERM);
+	inst->i_timer.t_cb = instance_grace;
+	inst->i_timer.t_arg = inst;
+	timer_set(&inst->i_timer, inst->i_grace_ms);
+}
+
+void
+instance_kill_now(struct instance *inst)
+{
+	struct pollfd	pfd;
+
+	instance_close_fd(inst);
+	if (inst->i_pid > 0) {
+		instance_signal(inst, SIGTERM);
+		pfd.fd = inst->i_pidfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 1000) != 1)
+			instance_signal(inst, SIGKILL);
+		(void)kill(-inst->i_pid, SIGKILL);
+		while (waitpid(inst->i_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		spawn_disown(inst->i_pid);
+		inst->i_pid = -1;
+		inst->i_reaped = 1;
+	}
+}
+
+void
+instance_free(struct instance *inst)
+{
+	instance_close_fd(inst);
+	timer_cancel(&inst->i_timer);
+	if (inst->i_pidfd != -1) {
+		loop_del(&inst->i_ev_pid);
+		fd_close(&inst->i_pidfd);
+	}
+	if (inst->i_err != -1) {
+		loop_del(&inst->i_ev_err);
+		fd_close(&inst->i_err);
+	}
+	fd_close(&inst->i_lfd);
+	instance_proc_close(inst);
+	if (inst->i_path[0] != '\0')
+		(void)unlink(inst->i_path);
+	buf_free(&inst->i_in);
+	buf_free(&inst->i_out);
+	buf_free(&inst->i_errline);
+	util_strv_free(inst->i_envp);
+	free(inst->i_dir);
+	free(inst);
+}
+
+void
+instance_cleanup(struct request *rq)
+{
+	struct instance	*inst = rq->rq_inst;
+
+	if (inst == NULL)
+		return;
+	instance_detach(inst);
+	instance_stop(inst, "its request was dropped");
+}

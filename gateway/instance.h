@@ -1,0 +1,93 @@
+/*
+ * instance.h -- one warm instance of a fastcgi-mode function: a process
+ * with a listening unix socket on fd 0 (FCGI_LISTENSOCK_FILENO, as under
+ * spawn-fcgi and mod_fcgid), and fngw's FastCGI client connection to it,
+ * kept open between requests (FCGI_KEEP_CONN).
+ *
+ * pool.c decides when instances start, serve, idle and stop; instance.c
+ * runs them: the socket, the spawn, the readiness probe, the FastCGI
+ * client over fcgi.c's records, the per-request CPU and memory figures,
+ * the kill and the reap.  It tells pool.c what became of an instance
+ * through pool_instance_*().  Loop thread only; nothing blocks.
+ */
+#ifndef INSTANCE_H
+#define INSTANCE_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "loop.h"
+#include "spawn.h"
+#include "util.h"
+
+struct fn;
+struct pool;
+struct request;
+
+enum inst_state {
+	INST_STARTING,		/* spawning, or not yet accepting */
+	INST_IDLE,		/* accepting; no request */
+	INST_BUSY,		/* serving i_rq */
+	INST_STOPPING		/* told to go; until it is reaped */
+};
+
+struct instance {
+	struct pool	*i_pool;		/* pool.c's; borrowed */
+	const struct fn	*i_fn;			/* borrowed from the pool */
+	enum inst_state	 i_state;
+	TAILQ_ENTRY(instance) i_link;		/* in its pool's list */
+	unsigned	 i_seq;			/* for the socket's name */
+	char		 i_path[108];		/* the socket (sun_path) */
+	struct spawn	 i_sp;
+	char		**i_envp;
+	char		*i_dir;
+	int		 i_lfd;			/* listening; ours until spawned */
+	pid_t		 i_pid;			/* -1 once reaped */
+	int		 i_pidfd, i_err, i_fd;
+	int		 i_probing;		/* i_fd is the readiness probe */
+	struct ev	 i_ev_pid, i_ev_err, i_ev_fd;
+	struct timer	 i_timer;	/* start deadline; idle; cpu; grace */
+	struct buf	 i_in, i_out;		/* FastCGI records */
+	struct buf	 i_errline;		/* a partial stderr line */
+	struct request	*i_rq;			/* when busy */
+	int		 i_rq_seen;		/* i_rq got a record back */
+	int		 i_stdin_ended;		/* empty FCGI_STDIN sent */
+	int		 i_lost;		/* connection lost while busy */
+	int		 i_paused;		/* the web server backs up */
+	int		 i_dead;		/* exited; being reaped */
+	uint64_t	 i_grace_ms;		/* kill_grace */
+	uint64_t	 i_served;
+	uint64_t	 i_t_start, i_t_ready;	/* monotonic µs */
+	int		 i_wstatus;
+	int		 i_reaped;
+	int		 i_killed;		/* TERM sent: 1; KILL: 2 */
+	const char	*i_why;			/* why it stops (for the log) */
+	/* /proc/PID files, kept open for pread() (-1: unavailable). */
+	int		 i_stat_fd, i_sched_fd, i_status_fd, i_clear_fd;
+	uint64_t	 i_cpu0_ns, i_ut0, i_st0;
+};
+
+struct config;
+
+/*
+ * Start inst (filled by pool.c: i_pool, i_fn, i_seq) under snapshot cf
+ * (its runtime_dir and kill_grace).  The outcome comes through
+ * pool_instance_ready() or pool_instance_gone().
+ */
+void	instance_start(struct instance *, const struct config *);
+/* Hand rq to the idle inst. */
+void	instance_serve(struct instance *, struct request *);
+/* Ask inst to go (close, SIGTERM its group, SIGKILL after grace). */
+void	instance_stop(struct instance *, const char *);
+/* At exit: SIGTERM inst's group, SIGKILL after up to 1 s, reap it. */
+void	instance_kill_now(struct instance *);
+void	instance_free(struct instance *);	/* once gone */
+
+/* The request side, for request.c. */
+void	instance_body(struct request *);	/* more body, or its end */
+void	instance_resume(struct request *);	/* the connection drained */
+void	instance_abort(struct request *, int);	/* 499, 400 */
+void	instance_cleanup(struct request *);	/* rq is freed: detach */
+
+#endif /* INSTANCE_H */
