@@ -19,25 +19,30 @@
  * as STDIN records read from the spool without consuming it (so that a
  * request whose instance went away unanswered can be sent again), and
  * the reply's STDOUT through request_output(), as in cgi mode.  The
- * CPU the instance spent on the request is the delta of
- * /proc/PID/schedstat (nanoseconds on CPU), split into user and system
- * time by the deltas of /proc/PID/stat (10 ms ticks); the memory is
+ * CPU the instance spent on the request is the delta of its process
+ * CPU-time clock (clock_getcpuclockid(): nanoseconds, all threads),
+ * split into user and system time by the deltas of /proc/PID/stat
+ * (10 ms ticks); the memory is
  * VmHWM after /proc/PID/clear_refs reset it to the resident size at the
  * start of the request (so it includes the instance's baseline).
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
+
+#include <linux/sockios.h>
 
 #include "cgi.h"
 #include "config.h"
@@ -144,13 +149,19 @@ proc_read(int fd, char *buf, size_t len)
 	return 0;
 }
 
-/* CPU so far: ns on CPU (schedstat), user and system ticks (stat). */
+/*
+ * CPU so far: ns on CPU, from the process's CPU-time clock (all its
+ * threads, exact also while it runs: /proc/PID/schedstat is the main
+ * thread's alone and lags by up to a tick while it runs), and the user
+ * and system ticks of /proc/PID/stat, which only split it.
+ */
 static int
 instance_cpu(const struct instance *inst, uint64_t *ns, uint64_t *ut,
     uint64_t *st)
 {
 	char			 buf[1024], *p;
 	unsigned long long	 a, b;
+	struct timespec		 ts;
 	int			 i;
 
 	if (proc_read(inst->i_stat_fd, buf, sizeof(buf)) == -1 ||
@@ -163,10 +174,10 @@ instance_cpu(const struct instance *inst, uint64_t *ns, uint64_t *ut,
 		return -1;
 	*ut = a;
 	*st = b;
-	if (proc_read(inst->i_sched_fd, buf, sizeof(buf)) == -1 ||
-	    sscanf(buf, "%llu", &a) != 1)
+	/* The pid is ours until we reap it: no reuse can fool this. */
+	if (clock_gettime(inst->i_clock, &ts) == -1)
 		return -1;
-	*ns = a;
+	*ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 	return 0;
 }
 
@@ -193,10 +204,9 @@ instance_used(const struct instance *inst, uint64_t *user, uint64_t *sys)
 	tot = (ns - inst->i_cpu0_ns) / 1000;
 	ut = ut >= inst->i_ut0 ? ut - inst->i_ut0 : 0;
 	st = st >= inst->i_st0 ? st - inst->i_st0 : 0;
-	/* schedstat is the main thread's; stat's ticks count all threads,
-	 * so they win when they say more. */
+	/* Ticks are rounded: they only ever add, never take away. */
 	tick = 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
-	if ((dt = (ut + st) * tick) > tot)
+	if ((dt = (ut + st) * tick) > tot + tick)
 		tot = dt;
 	*user = ut + st > 0 ? tot * ut / (ut + st) : tot;
 	*sys = tot - *user;
@@ -224,9 +234,8 @@ instance_proc_open(struct instance *inst)
 
 	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)inst->i_pid);
 	inst->i_stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	(void)snprintf(path, sizeof(path), "/proc/%d/schedstat",
-	    (int)inst->i_pid);
-	inst->i_sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (clock_getcpuclockid(inst->i_pid, &inst->i_clock) != 0)
+		inst->i_clock = -1;
 	(void)snprintf(path, sizeof(path), "/proc/%d/status",
 	    (int)inst->i_pid);
 	inst->i_status_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -239,7 +248,6 @@ static void
 instance_proc_close(struct instance *inst)
 {
 	fd_close(&inst->i_stat_fd);
-	fd_close(&inst->i_sched_fd);
 	fd_close(&inst->i_status_fd);
 	fd_close(&inst->i_clear_fd);
 }
@@ -280,7 +288,7 @@ instance_start(struct instance *inst, const struct config *cf)
 
 	inst->i_pid = -1;
 	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_lfd = -1;
-	inst->i_stat_fd = inst->i_sched_fd = -1;
+	inst->i_stat_fd = -1;
 	inst->i_status_fd = inst->i_clear_fd = -1;
 	timer_init(&inst->i_timer, instance_start_timeout, inst);
 	inst->i_t_start = util_now_us();
@@ -309,7 +317,8 @@ instance_start(struct instance *inst, const struct config *cf)
 	um = umask(077);
 	n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
 	(void)umask(um);
-	if (n == -1 || listen(inst->i_lfd, INST_BACKLOG) == -1)
+	if (n == -1 || chmod(inst->i_path, 0600) == -1 ||
+	    listen(inst->i_lfd, INST_BACKLOG) == -1)
 		goto fail;
 	if (geteuid() == 0 &&
 	    chown(inst->i_path, fn->fn_uid, fn->fn_gid) == -1)
@@ -375,8 +384,8 @@ instance_probed(struct instance *inst)
 	log_debug("fn=%s pid=%d instance ready in %llu us", inst->i_fn->fn_name,
 	    (int)inst->i_pid,
 	    (unsigned long long)(inst->i_t_ready - inst->i_t_start));
-	if (instance_connect(inst) == 0)
-		instance_watch(inst);
+	/* No connection until there is a request to send on it: libfcgi
+	 * drops a connection that brings nothing within 2 s of accept(). */
 	pool_instance_ready(inst);
 }
 
@@ -565,8 +574,12 @@ instance_body(struct request *rq)
 			memset(p + FCGI_HEADER_LEN + n, 0, pad);
 			inst->i_out.b_len += FCGI_HEADER_LEN + (size_t)n + pad;
 			rq->rq_body_off += (uint64_t)n;
-		} else if (rq->rq_stdin_done || rq->rq_kill_reason != 0) {
-			/* The end of the body, or of what it will get. */
+		} else if (rq->rq_stdin_done || rq->rq_clen == 0 ||
+		    rq->rq_kill_reason != 0) {
+			/* The end of the body, or of what it will get; with
+			 * no body, at once, in the same write as the params:
+			 * a program that never reads stdin must not find our
+			 * empty STDIN where it expects the next request. */
 			(void)instance_record(inst, FCGI_STDIN, NULL, 0);
 			inst->i_stdin_ended = 1;
 			break;
@@ -644,6 +657,7 @@ instance_end(struct instance *inst, const struct fcgi_record *r)
 	struct request	*rq = inst->i_rq;
 	uint32_t	 app;
 	unsigned	 proto;
+	int		 unread;
 
 	if (fcgi_end_parse(r, &app, &proto) == -1) {
 		app = 0;
@@ -662,6 +676,17 @@ instance_end(struct instance *inst, const struct fcgi_record *r)
 		rq->rq_outcome = rq->rq_status >= 500 || app != 0 ? "error" :
 		    "ok";
 	instance_detach(inst);
+	/*
+	 * Keep the connection only if the program took all we sent: STDIN
+	 * it left unread (it answered before the body was in, or never read
+	 * it) would be read as the start of the next request, which libfcgi
+	 * answers by closing the connection.  SIOCOUTQ: bytes the peer has
+	 * not consumed yet.
+	 */
+	if (inst->i_fd != -1 && (!inst->i_stdin_ended ||
+	    buf_avail(&inst->i_out) > 0 ||
+	    ioctl(inst->i_fd, SIOCOUTQ, &unread) == -1 || unread > 0))
+		instance_close_fd(inst);
 	/* The instance first: a request waiting for one gets it.  One that
 	 * is dying or being stopped is only reaped. */
 	if (inst->i_state == INST_BUSY && !inst->i_dead)
@@ -912,18 +937,27 @@ instance_lost_cb(struct timer *t)
 	struct instance	*inst = t->t_arg;
 	struct request	*rq = inst->i_rq;
 
-	/* It hung up on a request and lives on: not FastCGI as we know it. */
-	if (rq != NULL) {
-		instance_measure(inst, rq);
-		request_fail(rq, 502, "bad_gateway", "the instance closed the "
-		    "connection without a reply");
-		if (rq->rq_outcome == NULL)
-			rq->rq_outcome = "error";
-		instance_detach(inst);
+	if (rq == NULL)
+		return;
+	instance_detach(inst);
+	if (!inst->i_rq_seen && !rq->rq_retried && rq->rq_kill_reason == 0) {
+		/* It hung up before answering and lives on: the request
+		 * goes again, once, on a new connection. */
+		log_info("fn=%s pid=%d request_id=%s the instance hung up "
+		    "before answering; sending the request again",
+		    inst->i_fn->fn_name, (int)inst->i_pid, rq->rq_reqid);
+		pool_instance_done(inst);
+		pool_retry(rq);
+		return;
 	}
+	/* Hung up mid-reply, alive: not FastCGI as we know it. */
+	instance_measure(inst, rq);
+	request_fail(rq, 502, "bad_gateway", "the instance closed the "
+	    "connection without a complete reply");
+	if (rq->rq_outcome == NULL)
+		rq->rq_outcome = "error";
 	instance_stop(inst, "it hung up on a request");
-	if (rq != NULL)
-		request_finish(rq);
+	request_finish(rq);
 }
 
 /* The connection broke.  Busy: its reap (or a grace) judges the request. */

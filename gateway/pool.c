@@ -447,7 +447,8 @@ pool_retry(struct request *rq)
 	rq->rq_inst = NULL;
 	rq->rq_retried = 1;
 	rq->rq_body_off = 0;
-	rq->rq_t_spawn = 0;
+	rq->rq_t_spawn = rq->rq_t_end = 0;
+	rq->rq_cpu_user_us = rq->rq_cpu_sys_us = rq->rq_max_rss_kb = 0;
 	rq->rq_cold = 0;
 	rq->rq_init_us = 0;
 	pool_run(rq);
