@@ -91,7 +91,7 @@ build/tools/%: tests/tools/%.c
 # first install.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
-	   wrk fcgiwrap spawn-fcgi procps psmisc perl
+	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \

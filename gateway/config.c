@@ -576,6 +576,8 @@ cf_defaults(struct config *cf)
 	return 0;
 }
 
+static int	cf_runtime_dir_fits(struct cf_loader *);
+
 struct config *
 config_load(const char *path, const char **errstr)
 {
@@ -616,6 +618,8 @@ config_load(const char *path, const char **errstr)
 		if (strncmp(l.l_cs.is_name, "fn.", 3) == 0 && cf_fn(&l) == -1)
 			goto fail;
 	}
+	if (cf_runtime_dir_fits(&l) == -1)
+		goto fail;
 	rc = 0;
 fail:
 	free(include);
@@ -626,6 +630,28 @@ fail:
 		return NULL;
 	}
 	return cf;
+}
+
+/*
+ * Warm instances' sockets are runtime_dir/fnINDEX.SEQ.sock at the
+ * longest: that must fit a unix socket's 108-byte sun_path.
+ */
+static int
+cf_runtime_dir_fits(struct cf_loader *l)
+{
+	const struct config	*cf = l->l_cf;
+	size_t			 i, max = 107 - sizeof("/fn99999.4294967295.sock");
+
+	for (i = 0; i < cf->cf_nfns; i++)
+		if (cf->cf_fns[i]->fn_mode == FN_FASTCGI)
+			break;
+	if (i == cf->cf_nfns || strlen(cf->cf_runtime_dir) <= max)
+		return 0;
+	for (i = 0; i < l->l_ini.if_nsects; i++)
+		if (strcmp(l->l_ini.if_sects[i].is_name, "gateway") == 0)
+			l->l_cs = l->l_ini.if_sects[i];
+	return cf_err(l, "runtime_dir", "longer than %zu characters: fastcgi "
+	    "instances' unix sockets would not fit", max);
 }
 
 void

@@ -88,7 +88,11 @@ umask 022
 mkdir -p "$run/bin" "$run/nginx-tmp"
 chmod 0755 "$run" "$run/bin"
 for f in "$top"/handlers/*; do
-	case $f in *.c|*.h) continue ;; esac
+	case $f in
+	*.c|*.h) continue ;;
+	*.php)	cp "$f" "$run/bin/" && chmod 0644 "$run/bin/${f##*/}"
+		continue ;;
+	esac
 	[ -f "$f" ] && [ -x "$f" ] || continue
 	cp "$f" "$run/bin/" && chmod 0755 "$run/bin/${f##*/}"
 done
@@ -154,6 +158,8 @@ fngw is serving behind nginx at $u.  Try:
 	curl -d hi '$u/echo/x?y=1'
 	curl $u/sh
 	curl $u/env
+	curl $u/counter			(fastcgi: run it twice, same pid)
+	curl $u/php/Ada			(php-cgi as a warm pool)
 	curl $u/sleep?ms=3000		(past its 2s timeout: 504)
 	curl $u/fngw/status		(?format=prometheus for Prometheus)
 

@@ -31,10 +31,25 @@ test_expect_success 'its functions answer through nginx' '
 	curl -s -d hi "http://127.0.0.1:$PORT/echo/x?y=1" | grep -qx "path_info=/x"
 '
 
+test_expect_success 'the fastcgi function stays warm: one pid, counting' '
+	curl -s http://127.0.0.1:$PORT/counter >c1 &&
+	curl -s http://127.0.0.1:$PORT/counter >c2 &&
+	[ "$(sed -n "s/^pid=//p" c1)" = "$(sed -n "s/^pid=//p" c2)" ] &&
+	grep -qx "count=1" c1 && grep -qx "count=2" c2
+'
+
+test_expect_success 'php-cgi serves the PHP script as a warm pool' '
+	curl -s http://127.0.0.1:$PORT/php/Ada >p1 &&
+	curl -s http://127.0.0.1:$PORT/php/Bob >p2 &&
+	grep -q "^Hello from PHP .*, Ada!$" p1 && grep -q ", Bob!$" p2 &&
+	[ "$(sed -n "s/^pid=//p" p1)" = "$(sed -n "s/^pid=//p" p2)" ]
+'
+
 test_expect_success 'each request has its usage row' '
 	wait_for "[ \$(sqlite3 $DEMO/usage.db \"select count(*) from invocations\") -ge 3 ]" 5 &&
 	sqlite3 "$DEMO/usage.db" "select function from invocations" | sort -u |
-	    tr "\n" " " | grep -q "echo hello hello-sh"
+	    tr "\n" " " | grep -q "counter echo hello hello-sh php" &&
+	[ "$(sqlite3 "$DEMO/usage.db" "select cold_start from invocations where function = '"'"'counter'"'"' order by id")" = "$(printf "1\n0")" ]
 '
 
 test_expect_success 'Ctrl-C stops nginx and fngw, exits 0, leaves no process' '

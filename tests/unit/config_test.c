@@ -357,6 +357,8 @@ main(void)
 	    "bad size \"12q\"");
 	expect_err(FX "err-int.ini", "err-int.ini", "fn.hello",
 	    "concurrency", "0x10");
+	expect_err(FX "err-runtime-dir.ini", "err-runtime-dir.ini",
+	    "gateway", "runtime_dir", "unix sockets");
 	expect_err(FX "err-tenant.ini", "err-tenant.ini", "fn.hello",
 	    "tenant", "tenant.other");
 	expect_err(FX "err-method.ini", "err-method.ini", "fn.hello",

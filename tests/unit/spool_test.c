@@ -275,6 +275,58 @@ test_nodir(const char *dir)
 	free(big);
 }
 
+/*
+ * Warm instances read without consuming, from any offset, and may read
+ * the whole body again: memory first, then the file, in write order.
+ */
+static void
+test_read_at(const char *dir)
+{
+	static const size_t	 sizes[] = { 1, 8, 65528, 4093, 300007, 13 };
+	struct spool		 sl;
+	unsigned char		*src, *buf;
+	uint64_t		 off, total = 3 * 1024 * 1024 + 17;
+	ssize_t			 n;
+	size_t			 k;
+	int			 pass, bad;
+
+	if ((src = malloc(total)) == NULL || (buf = malloc(300007)) == NULL)
+		abort();
+	for (off = 0; off < total; off++)
+		src[off] = pat(off);
+	spool_init(&sl, dir);
+	for (off = 0, k = 0; off < total; off += n, k++) {
+		n = (ssize_t)(total - off < 7919 ? total - off : 7919);
+		if (spool_write(&sl, src + off, (size_t)n) == -1)
+			abort();
+	}
+	ok(spool_size(&sl) == total && sl.sl_fd != -1,
+	    "spool_size counts memory and file (%llu)",
+	    (unsigned long long)total);
+	for (pass = 0; pass < 2; pass++) {
+		bad = 0;
+		for (off = 0, k = 0; off < total; off += (uint64_t)n, k++) {
+			n = spool_read_at(&sl, off, buf,
+			    sizes[k % (sizeof(sizes) / sizeof(sizes[0]))]);
+			if (n <= 0 || memcmp(buf, src + off, (size_t)n) != 0) {
+				bad = 1;
+				break;
+			}
+		}
+		ok(!bad && off == total, "pass %d reads every byte back in "
+		    "order, in odd sizes", pass + 1);
+	}
+	ok(spool_read_at(&sl, total, buf, 10) == 0,
+	    "reading at the end gives 0 bytes");
+	ok(spool_read_at(&sl, sl.sl_mem.b_len - 3, buf, 8) == 3 &&
+	    memcmp(buf, src + sl.sl_mem.b_len - 3, 3) == 0,
+	    "a read stops at the end of memory; the next one is the file");
+	ok(spool_size(&sl) == total, "reading consumes nothing");
+	spool_free(&sl);
+	free(src);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -286,6 +338,7 @@ main(void)
 	}
 	test_memory(dir);
 	test_stream(dir);
+	test_read_at(dir);
 	test_nodir(dir);
 	ok(dir_names(dir) == 0, "no names left in %s", dir);
 	ok(rmdir(dir) == 0, "the temp directory removes (it is empty)");

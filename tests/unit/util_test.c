@@ -222,9 +222,48 @@ test_json(void)
 	buf_free(&b);
 }
 
+struct lines {
+	char	got[8][64];
+	int	n;
+};
+
+static void
+line_cb(void *arg, const char *s, size_t len)
+{
+	struct lines	*l = arg;
+
+	if (l->n < 8)
+		(void)snprintf(l->got[l->n++], 64, "%.*s", (int)len, s);
+}
+
+static void
+test_lines(void)
+{
+	struct buf	b = { 0 };
+	struct lines	l = { .n = 0 };
+
+	buf_lines(&b, "one\ntw", 6, 0, 1000, line_cb, &l);
+	ok(l.n == 1 && strcmp(l.got[0], "one") == 0 && b.b_len == 2,
+	    "buf_lines: a whole line out, the partial one kept");
+	buf_lines(&b, "o\nthree\n", 8, 0, 1000, line_cb, &l);
+	ok(l.n == 3 && strcmp(l.got[1], "two") == 0 &&
+	    strcmp(l.got[2], "three") == 0 && b.b_data == NULL,
+	    "buf_lines: the kept part joins the next; nothing left, freed");
+	buf_lines(&b, "abcdefgh", 8, 0, 5, line_cb, &l);
+	ok(l.n == 4 && strcmp(l.got[3], "abcdefgh") == 0,
+	    "buf_lines: a partial line longer than max goes out");
+	buf_lines(&b, "tail", 4, 0, 1000, line_cb, &l);
+	ok(l.n == 4, "buf_lines: a short partial line waits");
+	buf_lines(&b, NULL, 0, 1, 1000, line_cb, &l);
+	ok(l.n == 5 && strcmp(l.got[4], "tail") == 0 && b.b_data == NULL,
+	    "buf_lines: flush says what is left");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
+	test_lines();
 	test_json();
 	test_duration();
 	test_size();
