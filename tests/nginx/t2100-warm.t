@@ -161,6 +161,13 @@ test_expect_success 'they stay past idle_timeout: min_instances is kept' '
 	done && [ $ok = 1 ]
 '
 
+test_expect_success 'a kept instance that dies is started again' '
+	victim=$(fn_procs kept_fcgi | head -1) && kill -KILL "$victim" &&
+	wait_for "! pid_alive $victim" 5 &&
+	wait_for "[ \$(procs kept_fcgi) -eq 2 ]" 10 &&
+	! fn_procs kept_fcgi | grep -qx "$victim"
+'
+
 test_expect_success 'a pool at zero: no process until the first request' '
 	[ "$(procs zero_fcgi)" -eq 0 ]
 '
@@ -191,6 +198,13 @@ test_expect_success 'after idle_timeout the pool is back at zero' '
 	[ -z "$(ls "$T"/zero.*.sock 2>/dev/null)" ] &&
 	hcurl /zero && [ "$code" = 200 ] && [ "$(body_val pid)" != "$pid1" ] &&
 	wait_for "[ -n \"\$(row cold_start)\" ]" 5 && [ "$(row cold_start)" = 1 ]
+'
+
+test_expect_success 'a client that goes away: aborted, and the instance stays warm' '
+	hcurl /zero && zpid=$(body_val pid) &&
+	CURL_TIMEOUT=0.5 hcurl "/zero?sleep=1500"; [ "$curl_rc" = 28 ] &&
+	wait_for "[ \$(db \"select count(*) from invocations where outcome = '"'"'aborted'"'"' and function = '"'"'zero'"'"'\") -eq 1 ]" 10 &&
+	hcurl /zero && [ "$code" = 200 ] && [ "$(body_val pid)" = "$zpid" ]
 '
 
 test_expect_success 'instance sockets: in runtime_dir, mode 0600, the function user' '
@@ -343,6 +357,15 @@ test_expect_success 'the status page counts the processes that exist' '
 	curl -s "$BASE/fngw/status?format=prometheus" >prom &&
 	grep -qx "fngw_instances{function=\"kept\",state=\"idle\"} 2" prom &&
 	grep -q "^fngw_cold_starts_total{function=\"zero\"} [1-9]" prom
+'
+
+test_expect_success 'SIGTERM lets a warm request in flight finish' '
+	curl -s -o inflight -w "%{http_code}" --max-time 20 \
+		"$BASE/grow?sleep=1500" >inflight.code &
+	cpid=$! &&
+	wait_for "[ \"\$(status_fn grow busy)\" = 1 ]" 10 &&
+	kill -TERM $GATEWAY_PID && wait $cpid &&
+	[ "$(cat inflight.code)" = 200 ] && grep -q "^pid=" inflight
 '
 
 test_expect_success 'after SIGTERM no instance, no zombie, no socket is left' '
