@@ -35,11 +35,11 @@ endif
 # The architecture, in link order: the front end, the executors, the
 # ledger, and the pieces they share.
 GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
-	   gateway/status.c gateway/cgi.c gateway/instance.c gateway/spawn.c \
-	   gateway/spool.c \
-	   gateway/loop.c gateway/usage.c gateway/report.c gateway/config.c \
-	   gateway/inifile.c gateway/route.c gateway/fcgi.c gateway/reply.c \
-	   gateway/log.c gateway/util.c
+	   gateway/status.c gateway/cgi.c gateway/instance.c gateway/pstat.c \
+	   gateway/spawn.c gateway/spool.c gateway/loop.c gateway/usage.c \
+	   gateway/report.c gateway/config.c gateway/inifile.c \
+	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \
+	   gateway/util.c
 GW_LIB	 = $(filter-out gateway/main.c,$(GW_SRCS))
 GW_OBJS	 = $(GW_SRCS:gateway/%.c=$(B)/%.o)
 LIB_OBJS = $(GW_LIB:gateway/%.c=$(B)/%.o)

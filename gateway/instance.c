@@ -18,13 +18,9 @@
  * Serve: BEGIN_REQUEST, the request's environment as PARAMS, the body
  * as STDIN records read from the spool without consuming it (so that a
  * request whose instance went away unanswered can be sent again), and
- * the reply's STDOUT through request_output(), as in cgi mode.  The
- * CPU the instance spent on the request is the delta of its process
- * CPU-time clock (clock_getcpuclockid(): nanoseconds, all threads),
- * split into user and system time by the deltas of /proc/PID/stat
- * (10 ms ticks); the memory is
- * VmHWM after /proc/PID/clear_refs reset it to the resident size at the
- * start of the request (so it includes the instance's baseline).
+ * the reply's STDOUT through request_output(), as in cgi mode.  What
+ * the instance spent on each request, CPU and peak memory, is measured
+ * by pstat.c.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -50,6 +46,7 @@
 #include "instance.h"
 #include "log.h"
 #include "pool.h"
+#include "pstat.h"
 #include "request.h"
 
 #define INST_ID		1		/* our FastCGI request id */
@@ -131,125 +128,16 @@ instance_connect(struct instance *inst)
 	return 0;
 }
 
-/*
- * /proc/PID figures.
- */
-static int
-proc_read(int fd, char *buf, size_t len)
-{
-	ssize_t	n;
-
-	if (fd == -1)
-		return -1;
-	while ((n = pread(fd, buf, len - 1, 0)) == -1 && errno == EINTR)
-		;
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
-/*
- * CPU so far: ns on CPU, from the process's CPU-time clock (all its
- * threads, exact also while it runs: /proc/PID/schedstat is the main
- * thread's alone and lags by up to a tick while it runs), and the user
- * and system ticks of /proc/PID/stat, which only split it.
- */
-static int
-instance_cpu(const struct instance *inst, uint64_t *ns, uint64_t *ut,
-    uint64_t *st)
-{
-	char			 buf[1024], *p;
-	unsigned long long	 a, b;
-	struct timespec		 ts;
-	int			 i;
-
-	if (proc_read(inst->i_stat_fd, buf, sizeof(buf)) == -1 ||
-	    (p = strrchr(buf, ')')) == NULL)
-		return -1;
-	/* After "pid (comm)": state is field 3, utime 14, stime 15. */
-	for (i = 0, p++; i < 12 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &a, &b) != 2)
-		return -1;
-	*ut = a;
-	*st = b;
-	/* The pid is ours until we reap it: no reuse can fool this. */
-	if (clock_gettime(inst->i_clock, &ts) == -1)
-		return -1;
-	*ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-	return 0;
-}
-
-static void
-instance_sample(struct instance *inst)
-{
-	if (instance_cpu(inst, &inst->i_cpu0_ns, &inst->i_ut0,
-	    &inst->i_st0) == -1)
-		inst->i_cpu0_ns = UINT64_MAX;
-	/* 5: reset the peak resident set size to the current one. */
-	if (inst->i_clear_fd != -1 && pwrite(inst->i_clear_fd, "5", 1, 0) != 1)
-		fd_close(&inst->i_clear_fd);
-}
-
-/* CPU µs of rq so far. */
-static int
-instance_used(const struct instance *inst, uint64_t *user, uint64_t *sys)
-{
-	uint64_t	ns, ut, st, dt, tot, tick;
-
-	if (inst->i_cpu0_ns == UINT64_MAX ||
-	    instance_cpu(inst, &ns, &ut, &st) == -1 || ns < inst->i_cpu0_ns)
-		return -1;
-	tot = (ns - inst->i_cpu0_ns) / 1000;
-	ut = ut >= inst->i_ut0 ? ut - inst->i_ut0 : 0;
-	st = st >= inst->i_st0 ? st - inst->i_st0 : 0;
-	/* Ticks are rounded: they only ever add, never take away. */
-	tick = 1000000 / (uint64_t)sysconf(_SC_CLK_TCK);
-	if ((dt = (ut + st) * tick) > tot + tick)
-		tot = dt;
-	*user = ut + st > 0 ? tot * ut / (ut + st) : tot;
-	*sys = tot - *user;
-	return 0;
-}
-
 static void
 instance_measure(struct instance *inst, struct request *rq)
 {
-	char			 buf[4096], *p;
-	unsigned long long	 kb;
+	uint64_t	kb;
 
-	if (instance_used(inst, &rq->rq_cpu_user_us, &rq->rq_cpu_sys_us) == -1)
+	if (pstat_cpu(&inst->i_ps, &rq->rq_cpu_user_us,
+	    &rq->rq_cpu_sys_us) == -1)
 		rq->rq_cpu_user_us = rq->rq_cpu_sys_us = 0;
-	if (proc_read(inst->i_status_fd, buf, sizeof(buf)) == 0 &&
-	    (p = strstr(buf, "\nVmHWM:")) != NULL &&
-	    sscanf(p + 7, "%llu", &kb) == 1)
+	if ((kb = pstat_peak_kb(&inst->i_ps)) > 0)
 		rq->rq_max_rss_kb = kb;
-}
-
-static void
-instance_proc_open(struct instance *inst)
-{
-	char	path[64];
-
-	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)inst->i_pid);
-	inst->i_stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (clock_getcpuclockid(inst->i_pid, &inst->i_clock) != 0)
-		inst->i_clock = -1;
-	(void)snprintf(path, sizeof(path), "/proc/%d/status",
-	    (int)inst->i_pid);
-	inst->i_status_fd = open(path, O_RDONLY | O_CLOEXEC);
-	(void)snprintf(path, sizeof(path), "/proc/%d/clear_refs",
-	    (int)inst->i_pid);
-	inst->i_clear_fd = open(path, O_WRONLY | O_CLOEXEC);
-}
-
-static void
-instance_proc_close(struct instance *inst)
-{
-	fd_close(&inst->i_stat_fd);
-	fd_close(&inst->i_status_fd);
-	fd_close(&inst->i_clear_fd);
 }
 
 /*
@@ -288,8 +176,7 @@ instance_start(struct instance *inst, const struct config *cf)
 
 	inst->i_pid = -1;
 	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_lfd = -1;
-	inst->i_stat_fd = -1;
-	inst->i_status_fd = inst->i_clear_fd = -1;
+	pstat_init(&inst->i_ps);
 	timer_init(&inst->i_timer, instance_start_timeout, inst);
 	inst->i_t_start = util_now_us();
 	inst->i_grace_ms = cf->cf_kill_grace_ms;
@@ -448,7 +335,7 @@ instance_spawned(struct spawn *sp)
 	ev_init(&inst->i_ev_err, inst->i_err, instance_err_cb, inst);
 	(void)loop_set(&inst->i_ev_pid, EPOLLIN);
 	(void)loop_set(&inst->i_ev_err, EPOLLIN);
-	instance_proc_open(inst);
+	pstat_open(&inst->i_ps, inst->i_pid);
 	if (inst->i_state == INST_STOPPING) {
 		instance_signal(inst, SIGKILL);
 		return;
@@ -624,7 +511,7 @@ instance_serve(struct instance *inst, struct request *rq)
 		request_finish(rq);
 		return;
 	}
-	instance_sample(inst);
+	pstat_mark(&inst->i_ps);
 	if (fn->fn_cpu_ms > 0) {
 		rq->rq_qtimer.t_cb = instance_cpu_check;
 		timer_set(&rq->rq_qtimer, fn->fn_cpu_ms);
@@ -877,7 +764,7 @@ instance_cpu_check(struct timer *t)
 	struct instance	*inst = rq->rq_inst;
 	uint64_t	 user, sys, used, limit;
 
-	if (inst == NULL || instance_used(inst, &user, &sys) == -1)
+	if (inst == NULL || pstat_cpu(&inst->i_ps, &user, &sys) == -1)
 		return;
 	used = (user + sys) / 1000;
 	limit = rq->rq_fn->fn_cpu_ms;
@@ -1095,7 +982,7 @@ instance_pid_cb(struct ev *ev, uint32_t events)
 		instance_err_cb(&inst->i_ev_err, EPOLLIN);
 	if (inst->i_rq != NULL && inst->i_rq->rq_max_rss_kb == 0)
 		inst->i_rq->rq_max_rss_kb = (uint64_t)ru.ru_maxrss;
-	instance_proc_close(inst);
+	pstat_close(&inst->i_ps);
 	(void)unlink(inst->i_path);
 	spawn_strays_soon();
 	instance_reaped(inst);
@@ -1158,7 +1045,7 @@ instance_free(struct instance *inst)
 		fd_close(&inst->i_err);
 	}
 	fd_close(&inst->i_lfd);
-	instance_proc_close(inst);
+	pstat_close(&inst->i_ps);
 	if (inst->i_path[0] != '\0')
 		(void)unlink(inst->i_path);
 	buf_free(&inst->i_in);

@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "loop.h"
+#include "pstat.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -64,10 +64,7 @@ struct instance {
 	int		 i_reaped;
 	int		 i_killed;		/* TERM sent: 1; KILL: 2 */
 	const char	*i_why;			/* why it stops (for the log) */
-	/* /proc/PID files, kept open for pread() (-1: unavailable). */
-	int		 i_stat_fd, i_status_fd, i_clear_fd;
-	clockid_t	 i_clock;		/* its CPU-time clock */
-	uint64_t	 i_cpu0_ns, i_ut0, i_st0;
+	struct pstat	 i_ps;			/* its CPU and memory */
 };
 
 struct config;
