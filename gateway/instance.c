@@ -128,15 +128,22 @@ instance_connect(struct instance *inst)
 	return 0;
 }
 
+/*
+ * What inst spent since the last measurement goes to rq, and a new one
+ * starts: measured more than once (a timeout, then the reap), the parts
+ * add up, and the CPU an instance spends between requests goes to the
+ * next one rather than nowhere.
+ */
 static void
 instance_measure(struct instance *inst, struct request *rq)
 {
-	uint64_t	kb;
+	uint64_t	user, sys, kb;
 
-	if (pstat_cpu(&inst->i_ps, &rq->rq_cpu_user_us,
-	    &rq->rq_cpu_sys_us) == -1)
-		rq->rq_cpu_user_us = rq->rq_cpu_sys_us = 0;
-	if ((kb = pstat_peak_kb(&inst->i_ps)) > 0)
+	if (pstat_take(&inst->i_ps, &user, &sys, &kb) == 0) {
+		rq->rq_cpu_user_us += user;
+		rq->rq_cpu_sys_us += sys;
+	}
+	if (kb > rq->rq_max_rss_kb)
 		rq->rq_max_rss_kb = kb;
 }
 
@@ -511,7 +518,8 @@ instance_serve(struct instance *inst, struct request *rq)
 		request_finish(rq);
 		return;
 	}
-	pstat_mark(&inst->i_ps);
+	if (!inst->i_ps.ps_marked)
+		pstat_mark(&inst->i_ps);
 	if (fn->fn_cpu_ms > 0) {
 		rq->rq_qtimer.t_cb = instance_cpu_check;
 		timer_set(&rq->rq_qtimer, fn->fn_cpu_ms);
@@ -960,9 +968,8 @@ instance_pid_cb(struct ev *ev, uint32_t events)
 		if (inst->i_fd == -1 || inst->i_in.b_len == before)
 			break;
 	}
-	if (inst->i_rq != NULL && inst->i_rq->rq_cpu_user_us == 0 &&
-	    inst->i_rq->rq_cpu_sys_us == 0)
-		instance_measure(inst, inst->i_rq);
+	if (inst->i_rq != NULL)
+		instance_measure(inst, inst->i_rq);	/* a zombie still tells */
 	(void)kill(-inst->i_pid, SIGKILL);	/* what is left of its group */
 	while ((r = wait4(inst->i_pid, &inst->i_wstatus, WNOHANG, &ru)) ==
 	    -1 && errno == EINTR)

@@ -6,16 +6,22 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pstat.h"
 #include "util.h"
 
+/* Linux's CPU clock ids: the low two bits choose PROF (user+system,
+ * sampled), VIRT (user, sampled) or SCHED (exact), as glibc builds them. */
+#define PSTAT_CLOCK_PROF(c)	((clockid_t)(((unsigned)(c) & ~3u) | 0))
+#define PSTAT_CLOCK_VIRT(c)	((clockid_t)(((unsigned)(c) & ~3u) | 1))
+
 void
 pstat_init(struct pstat *ps)
 {
 	memset(ps, 0, sizeof(*ps));
-	ps->ps_stat_fd = ps->ps_status_fd = ps->ps_clear_fd = -1;
+	ps->ps_status_fd = ps->ps_clear_fd = -1;
 }
 
 static int
@@ -31,7 +37,6 @@ void
 pstat_open(struct pstat *ps, pid_t pid)
 {
 	pstat_init(ps);
-	ps->ps_stat_fd = pstat_file(pid, "stat", O_RDONLY);
 	ps->ps_status_fd = pstat_file(pid, "status", O_RDONLY);
 	/* Owner-only: fngw's own children, or any as root. */
 	ps->ps_clear_fd = pstat_file(pid, "clear_refs", O_WRONLY);
@@ -41,7 +46,6 @@ pstat_open(struct pstat *ps, pid_t pid)
 void
 pstat_close(struct pstat *ps)
 {
-	fd_close(&ps->ps_stat_fd);
 	fd_close(&ps->ps_status_fd);
 	fd_close(&ps->ps_clear_fd);
 	ps->ps_have_clock = ps->ps_marked = 0;
@@ -63,55 +67,95 @@ pstat_read(int fd, char *buf, size_t len)
 	return 0;
 }
 
-/* ns on CPU, and user and system ticks, so far. */
 static int
-pstat_now(const struct pstat *ps, uint64_t *ns, uint64_t *ut, uint64_t *st)
+pstat_clock(clockid_t c, uint64_t *ns)
 {
-	char			 buf[1024], *p;
-	unsigned long long	 u, s;
-	struct timespec		 ts;
-	int			 i;
+	struct timespec	ts;
 
-	if (!ps->ps_have_clock || clock_gettime(ps->ps_clock, &ts) == -1 ||
-	    pstat_read(ps->ps_stat_fd, buf, sizeof(buf)) == -1 ||
-	    (p = strrchr(buf, ')')) == NULL)
-		return -1;
-	/* After "pid (comm)", which may hold spaces and parentheses: the
-	 * state is field 3, utime 14 and stime 15. */
-	for (i = 0, p++; i < 12 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || sscanf(p, " %llu %llu", &u, &s) != 2)
+	if (clock_gettime(c, &ts) == -1)
 		return -1;
 	*ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-	*ut = u;
-	*st = s;
 	return 0;
 }
 
-void
-pstat_mark(struct pstat *ps)
+/* ns on CPU (exact), and sampled user and user+system ns, so far. */
+static int
+pstat_now(const struct pstat *ps, uint64_t *ns, uint64_t *user,
+    uint64_t *prof)
 {
-	ps->ps_marked = pstat_now(ps, &ps->ps_ns0, &ps->ps_ut0,
-	    &ps->ps_st0) == 0;
+	if (!ps->ps_have_clock || pstat_clock(ps->ps_clock, ns) == -1 ||
+	    pstat_clock(PSTAT_CLOCK_VIRT(ps->ps_clock), user) == -1 ||
+	    pstat_clock(PSTAT_CLOCK_PROF(ps->ps_clock), prof) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+pstat_reset_peak(struct pstat *ps)
+{
 	/* 5: reset the peak resident set size to the current one. */
 	if (ps->ps_clear_fd != -1 && pwrite(ps->ps_clear_fd, "5", 1, 0) != 1)
 		fd_close(&ps->ps_clear_fd);
 }
 
+void
+pstat_mark(struct pstat *ps)
+{
+	ps->ps_marked = pstat_now(ps, &ps->ps_ns0, &ps->ps_user0,
+	    &ps->ps_prof0) == 0;
+	pstat_reset_peak(ps);
+}
+
+/* µs since the mark, from figures read now. */
+static int
+pstat_split(const struct pstat *ps, uint64_t ns, uint64_t un, uint64_t pn,
+    uint64_t *user, uint64_t *sys)
+{
+	uint64_t	tot, du, dp;
+
+	if (!ps->ps_marked || ns < ps->ps_ns0)
+		return -1;
+	tot = (ns - ps->ps_ns0) / 1000;
+	du = un >= ps->ps_user0 ? un - ps->ps_user0 : 0;
+	dp = pn >= ps->ps_prof0 ? pn - ps->ps_prof0 : 0;
+	if (du > dp)
+		du = dp;
+	/* No tick seen (a short request): all of it is user time. */
+	*user = dp > 0 ? (uint64_t)((unsigned __int128)tot * du / dp) : tot;
+	*sys = tot - *user;
+	return 0;
+}
+
 int
 pstat_cpu(const struct pstat *ps, uint64_t *user, uint64_t *sys)
 {
-	uint64_t	ns, ut, st, tot;
+	uint64_t	ns, un, pn;
 
-	if (!ps->ps_marked || pstat_now(ps, &ns, &ut, &st) == -1 ||
-	    ns < ps->ps_ns0)
+	if (!ps->ps_marked || pstat_now(ps, &ns, &un, &pn) == -1)
 		return -1;
-	tot = (ns - ps->ps_ns0) / 1000;
-	ut = ut >= ps->ps_ut0 ? ut - ps->ps_ut0 : 0;
-	st = st >= ps->ps_st0 ? st - ps->ps_st0 : 0;
-	*user = ut + st > 0 ? tot * ut / (ut + st) : tot;
-	*sys = tot - *user;
-	return 0;
+	return pstat_split(ps, ns, un, pn, user, sys);
+}
+
+int
+pstat_take(struct pstat *ps, uint64_t *user, uint64_t *sys, uint64_t *kb)
+{
+	uint64_t	ns, un, pn;
+	int		r = -1;
+
+	*kb = pstat_peak_kb(ps);
+	if (pstat_now(ps, &ns, &un, &pn) == -1) {
+		ps->ps_marked = 0;
+		pstat_reset_peak(ps);
+		return -1;
+	}
+	if (ps->ps_marked)
+		r = pstat_split(ps, ns, un, pn, user, sys);
+	ps->ps_ns0 = ns;
+	ps->ps_user0 = un;
+	ps->ps_prof0 = pn;
+	ps->ps_marked = 1;
+	pstat_reset_peak(ps);
+	return r;
 }
 
 uint64_t

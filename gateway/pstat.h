@@ -8,11 +8,16 @@
  * (clock_getcpuclockid(): nanoseconds, every thread, exact also while
  * the process runs, where /proc/PID/schedstat is the main thread's alone
  * and lags by up to a tick), split into user and system time in the
- * ratio of the /proc/PID/stat tick deltas (10 ms ticks: too coarse for
- * the total).  Memory is VmHWM of /proc/PID/status after pstat_mark()
- * reset the high-water mark to the current resident set through
- * /proc/PID/clear_refs: the peak during the request, baseline included.
- * The pid must stay the caller's child, unreaped, while it is open.
+ * ratio of the deltas of the process's tick-sampled user and user+system
+ * clocks (the CPUCLOCK_VIRT and CPUCLOCK_PROF variants of the same clock
+ * id: what /proc/PID/stat's utime and stime say, at the cost of a
+ * clock_gettime() rather than a /proc read, and too coarse for the
+ * total).  Memory is VmHWM of /proc/PID/status after the high-water
+ * mark was reset to the current resident set through
+ * /proc/PID/clear_refs: the peak since the mark, baseline included.
+ * pstat_take() reads the figures and marks again at once, so that
+ * nothing the process spends between two calls is lost or counted
+ * twice.  The pid must stay the caller's child, unreaped, while open.
  */
 #ifndef PSTAT_H
 #define PSTAT_H
@@ -22,12 +27,11 @@
 #include <time.h>
 
 struct pstat {
-	int		 ps_stat_fd;	/* /proc/PID/stat, kept for pread() */
-	int		 ps_status_fd;	/* /proc/PID/status */
+	int		 ps_status_fd;	/* /proc/PID/status, kept for pread() */
 	int		 ps_clear_fd;	/* /proc/PID/clear_refs; -1: not ours */
-	clockid_t	 ps_clock;	/* its CPU-time clock */
+	clockid_t	 ps_clock;	/* its CPU-time clock (exact) */
 	int		 ps_have_clock;
-	uint64_t	 ps_ns0, ps_ut0, ps_st0;	/* at the mark */
+	uint64_t	 ps_ns0, ps_user0, ps_prof0;	/* at the mark */
 	int		 ps_marked;
 };
 
@@ -40,5 +44,8 @@ void		pstat_mark(struct pstat *);
 int		pstat_cpu(const struct pstat *, uint64_t *, uint64_t *);
 /* The peak resident set in kB since the mark; 0 when unknown. */
 uint64_t	pstat_peak_kb(const struct pstat *);
+/* Both, then a new mark; -1 when the CPU figure is unknown. */
+int		pstat_take(struct pstat *, uint64_t *, uint64_t *,
+		    uint64_t *);
 
 #endif /* PSTAT_H */

@@ -68,7 +68,7 @@ main(void)
 {
 	struct pstat	ps;
 	uint64_t	user, sys, kb;
-	int		cmd[2], ack[2];
+	int		cmd[2], ack[2], r;
 	pid_t		pid;
 
 	if (pipe(cmd) == -1 || pipe(ack) == -1)
@@ -113,9 +113,24 @@ main(void)
 	ok(kb > 0 && kb < HOG / 2048, "after a new mark the peak is reset "
 	    "(%llu kB)", (unsigned long long)kb);
 
+	/* take: the figures since the mark, and a new mark at once. */
+	pstat_mark(&ps);
+	ask(cmd[1], ack[0], 'b');
+	r = pstat_take(&ps, &user, &sys, &kb);
+	ok(r == 0 && user + sys >= 100000, "take: the 100 ms since the mark "
+	    "(%llu us)", (unsigned long long)(user + sys));
+	ask(cmd[1], ack[0], 'm');
+	r = pstat_take(&ps, &user, &sys, &kb);
+	ok(r == 0 && user + sys < 100000 && kb >= HOG / 1024, "take again: "
+	    "from the last take, not the mark; the peak since then (%llu kB)",
+	    (unsigned long long)kb);
+	r = pstat_take(&ps, &user, &sys, &kb);
+	ok(r == 0 && kb < HOG / 2048, "and the peak was reset by the take "
+	    "(%llu kB)", (unsigned long long)kb);
+
 	pstat_close(&ps);
 	pstat_close(&ps);
-	ok(ps.ps_stat_fd == -1 && ps.ps_clear_fd == -1 &&
+	ok(ps.ps_status_fd == -1 && ps.ps_clear_fd == -1 &&
 	    pstat_cpu(&ps, &user, &sys) == -1, "closed (twice): no figures");
 	close(cmd[1]);
 	(void)waitpid(pid, NULL, 0);
