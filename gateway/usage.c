@@ -35,6 +35,7 @@ struct usage {
 	pthread_t		 u_thread;
 	pthread_mutex_t		 u_mtx;		/* guards everything below */
 	pthread_cond_t		 u_cond;
+	int			 u_idle;	/* the writer waits on u_cond */
 	struct usage_row	*u_pending, **u_pending_tail;
 	struct usage_row	*u_done, **u_done_tail;
 	unsigned long		 u_submitted;
@@ -377,9 +378,11 @@ usage_finish(struct usage *u, struct usage_row *batch, int committed)
  * a commit runs make the next one, so batches grow with the load and an
  * idle writer commits a lone row at once.  (Waiting 1 ms to gather more
  * made each request's END wait that long: behind warm instances, with
- * 16 connections, that cut throughput by a third.)  On SQLITE_BUSY the batch goes back to the head of the
- * pending list (new rows join it) and we try again shortly; once
- * closing, only USAGE_CLOSE_RETRIES times, so usage_close() finishes.
+ * 16 connections, that cut throughput by a third.)  usage_submit()
+ * wakes the writer only when it sleeps, not for every row.  On
+ * SQLITE_BUSY the batch goes back to the head of the pending list (new
+ * rows join it) and we try again shortly; once closing, only
+ * USAGE_CLOSE_RETRIES times, so usage_close() finishes.
  */
 static void *
 usage_writer(void *arg)
@@ -395,8 +398,11 @@ usage_writer(void *arg)
 	(void)pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&u->u_mtx);
 	for (;;) {
-		while (u->u_pending == NULL && !u->u_stop)
+		while (u->u_pending == NULL && !u->u_stop) {
+			u->u_idle = 1;
 			pthread_cond_wait(&u->u_cond, &u->u_mtx);
+			u->u_idle = 0;
+		}
 		if (u->u_pending == NULL)
 			break;		/* stopping and nothing left */
 		batch = u->u_pending;
@@ -577,7 +583,8 @@ usage_submit(struct usage *u, struct usage_row *r)
 	*u->u_pending_tail = r;
 	u->u_pending_tail = &r->ur_next;
 	u->u_submitted++;
-	pthread_cond_signal(&u->u_cond);
+	if (u->u_idle)
+		pthread_cond_signal(&u->u_cond);
 	pthread_mutex_unlock(&u->u_mtx);
 }
 
