@@ -229,7 +229,9 @@ instance_start(struct instance *inst, const struct config *cf)
 	sp->sp_token = inst;
 	sp->sp_done = instance_spawned;
 	timer_set(&inst->i_timer, fn->fn_timeout_ms);
-	spawn_submit(sp);
+	/* In the loop: a cold request waits for this start. */
+	spawn_now(sp);
+	instance_spawned(sp);
 	return;
 fail:
 	n = errno;
@@ -252,8 +254,14 @@ instance_probe(struct instance *inst)
 	(void)fcgi_pair_encode(rec + FCGI_HEADER_LEN, "FCGI_MPXS_CONNS", 15,
 	    "", 0);
 	memset(rec + FCGI_HEADER_LEN + len, 0, (8 - len % 8) % 8);
-	(void)buf_append(&inst->i_out, rec, FCGI_HEADER_LEN + len +
-	    (8 - len % 8) % 8);
+	/* Written at once (a fresh socket's buffer takes it), then our
+	 * side is closed for writing: the program reads the question, an
+	 * EOF after it, and goes back to accept() at once rather than wait
+	 * for us to hang up; the request it accepts next is what we send
+	 * once it answered. */
+	if (write(inst->i_fd, rec, FCGI_HEADER_LEN + len + (8 - len % 8) % 8)
+	    == (ssize_t)(FCGI_HEADER_LEN + len + (8 - len % 8) % 8))
+		(void)shutdown(inst->i_fd, SHUT_WR);
 	inst->i_probing = 1;
 	instance_watch(inst);
 }
@@ -275,9 +283,11 @@ instance_probed(struct instance *inst)
 	instance_close_fd(inst);
 	timer_cancel(&inst->i_timer);
 	inst->i_t_ready = util_now_us();
-	log_debug("fn=%s pid=%d instance ready in %llu us", inst->i_fn->fn_name,
-	    (int)inst->i_pid,
-	    (unsigned long long)(inst->i_t_ready - inst->i_t_start));
+	log_debug("fn=%s pid=%d instance ready in %llu us (exec at %llu, "
+	    "spawn back at %llu)", inst->i_fn->fn_name, (int)inst->i_pid,
+	    (unsigned long long)(inst->i_t_ready - inst->i_t_start),
+	    (unsigned long long)(inst->i_sp.sp_started_us - inst->i_t_start),
+	    (unsigned long long)(inst->i_t_spawned - inst->i_t_start));
 	/* No connection until there is a request to send on it: libfcgi
 	 * drops a connection that brings nothing within 2 s of accept(). */
 	pool_instance_ready(inst);
@@ -320,6 +330,7 @@ instance_spawned(struct spawn *sp)
 {
 	struct instance	*inst = sp->sp_token;
 
+	inst->i_t_spawned = util_now_us();
 	fd_close(&inst->i_lfd);		/* the child has it */
 	free(inst->i_dir);
 	inst->i_dir = NULL;

@@ -60,6 +60,7 @@ struct instance {
 	uint64_t	 i_grace_ms;		/* kill_grace */
 	uint64_t	 i_served;
 	uint64_t	 i_t_start, i_t_ready;	/* monotonic µs */
+	uint64_t	 i_t_spawned;		/* the spawner gave it back */
 	int		 i_wstatus;
 	int		 i_reaped;
 	int		 i_killed;		/* TERM sent: 1; KILL: 2 */

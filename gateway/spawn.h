@@ -56,6 +56,9 @@ int		 spawn_init(void);
 /* Readable when spawn_done() has work. */
 int		 spawn_fd(void);
 void		 spawn_submit(struct spawn *);	/* never blocks long */
+/* The same, done in the calling thread (blocked until the child's
+ * execve); the caller hands the result to sp_done itself. */
+void		 spawn_now(struct spawn *);
 struct spawn	*spawn_done(void);		/* a list, sp_next-linked */
 void		 spawn_shutdown(void);		/* stop and join the thread */
 

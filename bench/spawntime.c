@@ -1,0 +1,151 @@
+/*
+ * spawntime -- how long a FastCGI program takes from posix_spawn() until
+ * it answers on the listening socket it gets as fd 0: the floor under
+ * any cold start, with no gateway in the way.  bench/cold-start.sh
+ * compiles it (cc -O2) and runs it beside fngw.
+ *
+ *	spawntime SAMPLES SOCKET PROGRAM [ARG ...]
+ *
+ * Each sample makes a fresh listening unix socket at SOCKET, connects
+ * to it and writes a FastCGI FCGI_GET_VALUES record asking for
+ * FCGI_MPXS_CONNS, all before the clock starts; the connection waits
+ * in the backlog.  Then it starts PROGRAM with posix_spawn(), the
+ * socket dup2()ed onto fd 0, and stops the clock at the first byte of
+ * the reply (FCGI_GET_VALUES_RESULT).  The time covers fork and exec,
+ * the dynamic loader, the program's start-up, its first accept() and
+ * one record each way.  The child is then killed and reaped.  One
+ * sample more runs first, unreported, to warm the page cache.
+ *
+ * The record asks for one name rather than none: libfcgi 2.4.2, handed
+ * an empty management record that ends its read buffer, blocks reading
+ * more before it notices the record is over, and never answers.
+ *
+ * Prints one line per sample: the time in microseconds.  Exits 1 when
+ * a child exits or does not answer within 5 seconds.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double
+now_us(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		err(1, "clock_gettime");
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* One sample: returns the time from posix_spawn() to the first reply
+ * byte, in microseconds. */
+static double
+sample(const struct sockaddr_un *sun, char **argv)
+{
+	/* FCGI_Header: version 1, type FCGI_GET_VALUES (9), request id 0,
+	 * content length 17, padding 7; then the name-value pair
+	 * FCGI_MPXS_CONNS (15 bytes) with an empty value, and padding. */
+	static const char	 get_values[32] = "\1\11\0\0\0\21\7\0"
+				    "\17\0FCGI_MPXS_CONNS";
+	static char		*envp[] = { "PATH=/usr/bin:/bin", NULL };
+	posix_spawn_file_actions_t	 fa;
+	struct pollfd			 pfd;
+	double				 t0, t1;
+	ssize_t				 n;
+	pid_t				 pid;
+	char				 c;
+	int				 lfd, cfd, rc;
+
+	(void)unlink(sun->sun_path);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	/* Not fd 0: dup2() onto itself would leave close-on-exec set. */
+	if (lfd == 0)
+		errx(1, "fd 0 is closed");
+	if (bind(lfd, (const struct sockaddr *)sun, sizeof(*sun)) == -1)
+		err(1, "bind %s", sun->sun_path);
+	if (listen(lfd, 16) == -1)
+		err(1, "listen");
+	if ((cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (connect(cfd, (const struct sockaddr *)sun, sizeof(*sun)) == -1)
+		err(1, "connect %s", sun->sun_path);
+	if (write(cfd, get_values, sizeof(get_values)) !=
+	    (ssize_t)sizeof(get_values))
+		err(1, "write");
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(&fa, lfd, 0)) != 0) {
+		errno = rc;
+		err(1, "posix_spawn_file_actions");
+	}
+	t0 = now_us();
+	if ((rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp)) != 0) {
+		errno = rc;
+		err(1, "posix_spawn %s", argv[0]);
+	}
+	/* Only the child holds the listening socket now: if it exits
+	 * without accepting, the connection is reset at once. */
+	(void)close(lfd);
+	pfd.fd = cfd;
+	pfd.events = POLLIN;
+	while ((rc = poll(&pfd, 1, 5000)) == -1 && errno == EINTR)
+		;
+	if (rc == -1)
+		err(1, "poll");
+	t1 = now_us();
+	if (rc == 0) {
+		(void)kill(pid, SIGKILL);
+		errx(1, "%s did not answer within 5 s", argv[0]);
+	}
+	if ((n = read(cfd, &c, 1)) != 1) {
+		(void)kill(pid, SIGKILL);
+		errx(1, "%s closed the connection without answering",
+		    argv[0]);
+	}
+
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) == -1)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	posix_spawn_file_actions_destroy(&fa);
+	(void)close(cfd);
+	(void)unlink(sun->sun_path);
+	return t1 - t0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_un	 sun;
+	char			*ep;
+	long			 n, i;
+
+	if (argc < 4)
+		errx(1, "usage: spawntime SAMPLES SOCKET PROGRAM [ARG ...]");
+	errno = 0;
+	n = strtol(argv[1], &ep, 10);
+	if (errno != 0 || *ep != '\0' || n < 1 || n > 100000)
+		errx(1, "SAMPLES: a number from 1 to 100000");
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(argv[2]) >= sizeof(sun.sun_path))
+		errx(1, "%s: socket path too long", argv[2]);
+	strcpy(sun.sun_path, argv[2]);
+
+	(void)sample(&sun, argv + 3);		/* warm-up */
+	for (i = 0; i < n; i++)
+		printf("%.1f\n", sample(&sun, argv + 3));
+	return fflush(stdout) == 0 ? 0 : 1;
+}
