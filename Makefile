@@ -114,7 +114,21 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@sh bench/cgi-vs-fcgiwrap.sh
-.PHONY: bench
+	@sh bench/warm-vs-spawn-fcgi.sh
+	@sh bench/cold-start.sh
+
+# A short run of each benchmark, so that they keep working (make check
+# runs it); the reports go to build/bench-smoke, not bench/out.
+bench-smoke: all
+	@mkdir -p build/bench-smoke
+	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s N=2000 \
+	    sh bench/cgi-vs-fcgiwrap.sh >/dev/null
+	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
+	    sh bench/warm-vs-spawn-fcgi.sh >/dev/null
+	BENCH_OUT=build/bench-smoke SAMPLES=3 sh bench/cold-start.sh >/dev/null
+	@grep -H 'req/s (mean' build/bench-smoke/*.txt
+	@grep -H 'cold start p50' build/bench-smoke/cold-start.txt
+.PHONY: bench bench-smoke
 
 # Unit tests of both builds, then the gateway and nginx tiers against the
 # plain build and again against the sanitizer build (the harness fails a
@@ -125,6 +139,7 @@ check: deps
 	prove -j2 $(UNIT_TESTS) $(patsubst build/plain/%,build/san/%,$(UNIT_TESTS)) \
 	    tests/gateway/*.t tests/nginx/*.t
 	FNGW=build/san/fngw prove -j2 tests/gateway/*.t tests/nginx/*.t
+	$(MAKE) --no-print-directory bench-smoke
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers

@@ -30,7 +30,7 @@ FNGW=${FNGW:-$top/gateway/fngw}
 SAMPLES=${SAMPLES:-20}
 IDLE_TIMEOUT=${IDLE_TIMEOUT:-200ms}
 CC=${CC:-cc}
-out=$top/bench/out
+out=${BENCH_OUT:-$top/bench/out}	# BENCH_OUT= writes the report elsewhere
 report=$out/cold-start.txt
 
 tmp=
@@ -90,13 +90,14 @@ wait_for() {
 	done
 }
 
-# A 127.0.0.1 port in 20000-59999 that nothing listens on (by
+# A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which
+# clients take their ports from) that nothing listens on (by
 # /proc/net/tcp; nginx failing to bind is the backstop).
 free_port() {
 	i=0
 	while [ $i -lt 50 ]; do
 		p=$(awk -v s="$$$i" \
-		    'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+		    'BEGIN { srand(s); print 20000 + int(rand() * 12000) }')
 		hex=$(printf '%04X' "$p")
 		if ! awk 'NR > 1 && $4 == "0A" { print $2 }' /proc/net/tcp \
 		    /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"; then
