@@ -496,24 +496,13 @@ cgi_out_cb(struct ev *ev, uint32_t events)
 	cgi_maybe_finish(rq);
 }
 
-/* stderr: to the log, a line at a time, tagged. */
-static void
-cgi_err_line(void *arg, const char *s, size_t len)
-{
-	struct request	*rq = arg;
-
-	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
-		len--;
-	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
-	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
-}
-
+/* stderr: to the log, a line at a time, tagged (request_stderr_line). */
 static void
 cgi_close_err(struct request *rq)
 {
 	if (rq->rq_err == -1)
 		return;
-	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, cgi_err_line, rq);
+	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, request_stderr_line, rq);
 	buf_free(&rq->rq_err_buf);
 	loop_del(&rq->rq_ev_err);
 	fd_close(&rq->rq_err);
@@ -536,8 +525,8 @@ cgi_err_cb(struct ev *ev, uint32_t events)
 		cgi_close_err(rq);
 		return;
 	}
-	buf_lines(&rq->rq_err_buf, chunk, (size_t)n, 0, 1000, cgi_err_line,
-	    rq);
+	buf_lines(&rq->rq_err_buf, chunk, (size_t)n, 0, 1000,
+	    request_stderr_line, rq);
 }
 
 /*

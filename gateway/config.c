@@ -640,8 +640,9 @@ static int
 cf_runtime_dir_fits(struct cf_loader *l)
 {
 	const struct config	*cf = l->l_cf;
-	size_t			 i, max = 107 - sizeof("/fn99999.4294967295.sock");
+	size_t			 i, max;
 
+	max = 107 - sizeof("/fn99999.4294967295.sock");
 	for (i = 0; i < cf->cf_nfns; i++)
 		if (cf->cf_fns[i]->fn_mode == FN_FASTCGI)
 			break;

@@ -63,7 +63,6 @@ static void	instance_parse(struct instance *);
 static void	instance_lost(struct instance *);
 static void	instance_deadline(struct timer *);
 static void	instance_cpu_check(struct timer *);
-static void	instance_rq_err_line(void *, const char *, size_t);
 
 static void
 instance_signal(struct instance *inst, int sig)
@@ -551,7 +550,7 @@ instance_detach(struct instance *inst)
 	rq->rq_inst = NULL;
 	timer_cancel(&rq->rq_deadline);
 	timer_cancel(&rq->rq_qtimer);
-	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, instance_rq_err_line, rq);
+	buf_lines(&rq->rq_err_buf, NULL, 0, 1, 1000, request_stderr_line, rq);
 	if (rq->rq_t_end == 0)
 		rq->rq_t_end = util_now_us();
 }
@@ -622,17 +621,6 @@ instance_broken(struct instance *inst, const char *why)
 		request_finish(rq);
 }
 
-static void
-instance_rq_err_line(void *arg, const char *s, size_t len)
-{
-	struct request	*rq = arg;
-
-	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
-		len--;
-	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
-	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
-}
-
 /* Records from i_in, while the connection to the web server keeps up. */
 static void
 instance_parse(struct instance *inst)
@@ -669,7 +657,7 @@ instance_parse(struct instance *inst)
 		case FCGI_STDERR:
 			inst->i_rq_seen = 1;
 			buf_lines(&rq->rq_err_buf, r.fr_content, r.fr_len, 0,
-			    1000, instance_rq_err_line, rq);
+			    1000, request_stderr_line, rq);
 			break;
 		case FCGI_END_REQUEST:
 			instance_end(inst, &r);
@@ -980,7 +968,7 @@ instance_pid_cb(struct ev *ev, uint32_t events)
 			break;
 	}
 	if (inst->i_rq != NULL)
-		instance_measure(inst, inst->i_rq);	/* a zombie still tells */
+		instance_measure(inst, inst->i_rq);	/* a zombie tells */
 	(void)kill(-inst->i_pid, SIGKILL);	/* what is left of its group */
 	while ((r = wait4(inst->i_pid, &inst->i_wstatus, WNOHANG, &ru)) ==
 	    -1 && errno == EINTR)

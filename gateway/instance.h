@@ -43,10 +43,10 @@ struct instance {
 	struct spawn	 i_sp;
 	char		**i_envp;
 	char		*i_dir;
-	int		 i_lfd;			/* listening; ours until spawned */
+	int		 i_lfd;			/* listening, until spawned */
 	pid_t		 i_pid;			/* -1 once reaped */
 	int		 i_pidfd, i_err, i_fd;
-	int		 i_probing;		/* i_fd is the readiness probe */
+	int		 i_probing;		/* i_fd is the probe */
 	struct ev	 i_ev_pid, i_ev_err, i_ev_fd;
 	struct timer	 i_timer;	/* start deadline; idle; cpu; grace */
 	struct buf	 i_in, i_out;		/* FastCGI records */

@@ -41,7 +41,7 @@ struct pool {
 	/* fastcgi mode */
 	struct instlist	 p_idle;		/* most recently used first */
 	struct instlist	 p_others;		/* starting, busy, stopping */
-	int		 p_live;		/* processes, stopping included */
+	int		 p_live;		/* processes, stopping too */
 	int		 p_waiting;		/* on p_need */
 	TAILQ_HEAD(, request) p_need;
 	unsigned	 p_seq;

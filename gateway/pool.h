@@ -31,7 +31,7 @@ struct pool_stats {
 	/* fastcgi mode: instances by state (cgi mode: ps_busy are busy) */
 	unsigned long	 ps_inst_busy, ps_inst_idle, ps_inst_starting;
 	unsigned long	 ps_inst_stopping;
-	unsigned long	 ps_waiting;		/* have a slot, want an instance */
+	unsigned long	 ps_waiting;		/* slot, no instance yet */
 	unsigned long	 ps_started, ps_start_failures, ps_recycled;
 	unsigned long	 ps_outcomes[POOL_OUTCOMES];
 	unsigned long	 ps_cold_starts;

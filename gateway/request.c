@@ -225,6 +225,17 @@ request_output(struct request *rq, const void *p, size_t len, int judge)
 	return request_headers(rq, judge);
 }
 
+void
+request_stderr_line(void *arg, const char *s, size_t len)
+{
+	struct request	*rq = arg;
+
+	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+		len--;
+	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
+	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
+}
+
 /*
  * Executors: cgi.c for cgi mode, pool.c and instance.c for fastcgi.
  */

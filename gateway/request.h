@@ -163,5 +163,8 @@ void	request_resume(struct request *);
  * is judged now, else it waits for more.
  */
 int	request_output(struct request *, const void *, size_t, int);
+/* A line the function wrote to stderr (rq as void *, for buf_lines()):
+ * to the log, tagged with function and request id, 1000 bytes at most. */
+void	request_stderr_line(void *, const char *, size_t);
 
 #endif /* REQUEST_H */

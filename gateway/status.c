@@ -143,11 +143,11 @@ status_prometheus(struct buf *b, unsigned long backlog)
 	    "started, and those that failed to start.\n"
 	    "# TYPE fngw_instance_starts_total counter\n");
 	for (i = 0; pool_stats(i, &ps) == 0; i++)
-		(void)buf_printf(b, "fngw_instance_starts_total{function=\"%s\","
-		    "result=\"ok\"} %lu\nfngw_instance_starts_total{function="
-		    "\"%s\",result=\"failed\"} %lu\n", ps.ps_fn->fn_name,
-		    ps.ps_started - ps.ps_start_failures, ps.ps_fn->fn_name,
-		    ps.ps_start_failures);
+		(void)buf_printf(b, "fngw_instance_starts_total{function="
+		    "\"%s\",result=\"ok\"} %lu\nfngw_instance_starts_total{"
+		    "function=\"%s\",result=\"failed\"} %lu\n",
+		    ps.ps_fn->fn_name, ps.ps_started - ps.ps_start_failures,
+		    ps.ps_fn->fn_name, ps.ps_start_failures);
 	(void)buf_printf(b, "# HELP fngw_duration_seconds Invocation "
 	    "durations.\n# TYPE fngw_duration_seconds summary\n");
 	for (i = 0; pool_stats(i, &ps) == 0; i++) {
