@@ -22,7 +22,9 @@
 
 set -eu
 
+bench=cgi-vs-fcgiwrap
 top=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$top/bench/lib.sh"
 FNGW=${FNGW:-$top/gateway/fngw}
 ROUNDS=${ROUNDS:-1}
 DURATION=${DURATION:-10s}
@@ -31,122 +33,7 @@ CONNS=${CONNS:-16}
 CONC=${CONC:-4}
 N=${N:-100000}
 out=${BENCH_OUT:-$top/bench/out}	# BENCH_OUT= writes the report elsewhere
-report=$out/cgi-vs-fcgiwrap.txt
-
-tmp=
-nginx_pid=
-fngw_pid=
-fcgiwrap_pid=
-
-die() {
-	echo "cgi-vs-fcgiwrap: $*" >&2
-	exit 1
-}
-
-say() {
-	printf '%s\n' "$*" | tee -a "$report.tmp"
-}
-
-# Stop everything we started, by pid (fcgiwrap by its process group, to
-# include its preforked children), with a deadline; remove the scratch
-# folder.
-cleanup() {
-	trap - EXIT INT TERM
-	for pid in $nginx_pid $fngw_pid; do
-		kill -TERM "$pid" 2>/dev/null || :
-	done
-	if [ -n "$fcgiwrap_pid" ]; then
-		kill -s TERM -- "-$fcgiwrap_pid" 2>/dev/null || :
-	fi
-	i=0
-	while [ $i -lt 100 ]; do
-		alive=
-		for pid in $nginx_pid $fngw_pid $fcgiwrap_pid; do
-			if kill -0 "$pid" 2>/dev/null; then
-				alive=1
-			fi
-		done
-		if [ -z "$alive" ]; then
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for pid in $nginx_pid $fngw_pid; do
-		kill -KILL "$pid" 2>/dev/null || :
-	done
-	if [ -n "$fcgiwrap_pid" ]; then
-		kill -s KILL -- "-$fcgiwrap_pid" 2>/dev/null || :
-	fi
-	wait 2>/dev/null || :
-	if [ -n "$tmp" ]; then
-		rm -rf "$tmp"
-	fi
-	rm -f "$report.tmp"
-}
-
-# Poll until a command succeeds, at most $1 tenths of a second.
-wait_for() {
-	n=$1
-	shift
-	i=0
-	until "$@"; do
-		[ $i -lt "$n" ] || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which
-# clients take their ports from) that nothing listens on (by
-# /proc/net/tcp; nginx failing to bind is the backstop).
-free_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(awk -v s="$$$i" 'BEGIN { srand(s); print 20000 + int(rand() * 12000) }')
-		hex=$(printf '%04X' "$p")
-		if ! awk 'NR > 1 && $4 == "0A" { print $2 }' /proc/net/tcp \
-		    /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wrk's Requests/sec, or "-" when the run had errors.
-rate() {
-	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$1" >"$tmp/wrk.out" 2>&1 ||
-	    { cat "$tmp/wrk.out" >&2; echo -; return 0; }
-	if grep -Eq 'Non-2xx|Socket errors' "$tmp/wrk.out"; then
-		grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2
-		echo -
-		return 0
-	fi
-	awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out"
-}
-
-# Stop fngw alone (it does not work), with a deadline.
-stop_fngw() {
-	kill -TERM "$fngw_pid" 2>/dev/null || :
-	wait_for 100 not_running "$fngw_pid" ||
-	    kill -KILL "$fngw_pid" 2>/dev/null || :
-	wait "$fngw_pid" 2>/dev/null || :
-	fngw_pid=
-}
-
-not_running() {
-	! kill -0 "$1" 2>/dev/null
-}
-
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
-}
-
-answers() {
-	curl -s --max-time 5 "$1" 2>/dev/null | grep -q '^Hello, '
-}
+report=$out/$bench.txt
 
 command -v wrk >/dev/null || die "no wrk: make deps"
 command -v nginx >/dev/null || die "no nginx: make deps"
@@ -191,7 +78,7 @@ EOF
 	"$FNGW" serve -c "$tmp/fngw.ini" 2>"$tmp/fngw.log" &
 	fngw_pid=$!
 	if ! wait_for 100 test -S "$tmp/fngw.sock"; then
-		echo "cgi-vs-fcgiwrap: fngw did not start:" >&2
+		warn "fngw did not start:"
 		cat "$tmp/fngw.log" >&2
 		stop_fngw
 	fi
@@ -207,7 +94,7 @@ if [ "$(id -u)" = 0 ]; then
 else
 	setsid $fcgiwrap_cmd </dev/null 2>"$tmp/fcgiwrap.log" &
 fi
-fcgiwrap_pid=$!
+group_pids=$!	# cleanup stops fcgiwrap's process group
 wait_for 100 test -S "$tmp/fcgiwrap/fcgiwrap.sock" ||
     die "fcgiwrap did not start: $(cat "$tmp/fcgiwrap.log")"
 chmod 0666 "$tmp/fcgiwrap/fcgiwrap.sock"
@@ -258,16 +145,17 @@ wait_for 100 test -s "$tmp/nginx.pid" ||
 
 url_a=http://127.0.0.1:$port/hello
 url_b=http://127.0.0.1:$port/fcgiwrap/hello
-if [ -n "$fngw_pid" ] && ! wait_for 50 answers "$url_a"; then
-	echo "cgi-vs-fcgiwrap: fngw does not answer $url_a:" >&2
+if [ -n "$fngw_pid" ] && ! wait_for 50 answers "$url_a" '^Hello, '; then
+	warn "fngw does not answer $url_a:"
 	curl -si --max-time 5 "$url_a" >&2 || :
 	tail -n 20 "$tmp/fngw.log" >&2
 	stop_fngw
 fi
-wait_for 50 answers "$url_b" ||
+wait_for 50 answers "$url_b" '^Hello, ' ||
     die "fcgiwrap does not answer $url_b: $(tail -n 5 "$tmp/nginx/error.log")"
 
-say "# cgi-vs-fcgiwrap $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), $(nproc) cpus"
+say "# cgi-vs-fcgiwrap $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)," \
+    "$(nproc) cpus"
 say "# handlers/hello behind nginx $(nginx -v 2>&1 | sed 's|.*/||');" \
     "wrk -t$THREADS -c$CONNS -d$DURATION; fcgiwrap -c $CONC;" \
     "fngw cgi mode, concurrency $CONC"
@@ -284,7 +172,8 @@ while [ $r -le "$ROUNDS" ]; do
 		a=$(rate "$url_a")
 		say "round $r  A fngw      $a req/s"
 		if [ "$a" != - ]; then
-			sum_a=$(awk -v s="$sum_a" -v x="$a" 'BEGIN { print s + x }')
+			sum_a=$(awk -v s="$sum_a" -v x="$a" \
+			    'BEGIN { print s + x }')
 			ok_a=$((ok_a + 1))
 		fi
 	fi
@@ -297,9 +186,6 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-mean() {
-	awk -v s="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", s / n; else print "-" }'
-}
 mean_a=$(mean "$sum_a" "$ok_a")
 mean_b=$(mean "$sum_b" "$ok_b")
 [ -z "$fngw_pid" ] || say "fngw      $mean_a req/s (mean of $ok_a)"
@@ -316,8 +202,8 @@ if [ -n "$fngw_pid" ]; then
 	done_n=0
 	runs=0
 	while [ "$done_n" -lt "$N" ] && [ $runs -lt 120 ]; do
-		wrk -t"$THREADS" -c"$CONNS" -d5s "$url_a" >"$tmp/wrk.out" 2>&1 ||
-		    break
+		wrk -t"$THREADS" -c"$CONNS" -d5s "$url_a" \
+		    >"$tmp/wrk.out" 2>&1 || break
 		n=$(awk '/requests in/ { print $1 }' "$tmp/wrk.out")
 		[ -n "$n" ] || break
 		done_n=$((done_n + n))

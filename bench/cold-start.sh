@@ -25,106 +25,15 @@
 
 set -eu
 
+bench=cold-start
 top=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$top/bench/lib.sh"
 FNGW=${FNGW:-$top/gateway/fngw}
 SAMPLES=${SAMPLES:-20}
 IDLE_TIMEOUT=${IDLE_TIMEOUT:-200ms}
 CC=${CC:-cc}
 out=${BENCH_OUT:-$top/bench/out}	# BENCH_OUT= writes the report elsewhere
-report=$out/cold-start.txt
-
-tmp=
-nginx_pid=
-fngw_pid=
-
-die() {
-	echo "cold-start: $*" >&2
-	exit 1
-}
-
-say() {
-	printf '%s\n' "$*" | tee -a "$report.tmp"
-}
-
-# Stop everything we started, by pid, with a deadline; remove the
-# scratch folder.  fngw stops its own instances; spawntime reaps its
-# children itself.
-cleanup() {
-	trap - EXIT INT TERM
-	for pid in $nginx_pid $fngw_pid; do
-		kill -TERM "$pid" 2>/dev/null || :
-	done
-	i=0
-	while [ $i -lt 100 ]; do
-		alive=
-		for pid in $nginx_pid $fngw_pid; do
-			if kill -0 "$pid" 2>/dev/null; then
-				alive=1
-			fi
-		done
-		if [ -z "$alive" ]; then
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for pid in $nginx_pid $fngw_pid; do
-		kill -KILL "$pid" 2>/dev/null || :
-	done
-	wait 2>/dev/null || :
-	if [ -n "$tmp" ]; then
-		rm -rf "$tmp"
-	fi
-	rm -f "$report.tmp"
-}
-
-# Poll until a command succeeds, at most $1 tenths of a second.
-wait_for() {
-	n=$1
-	shift
-	i=0
-	until "$@"; do
-		[ $i -lt "$n" ] || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which
-# clients take their ports from) that nothing listens on (by
-# /proc/net/tcp; nginx failing to bind is the backstop).
-free_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(awk -v s="$$$i" \
-		    'BEGIN { srand(s); print 20000 + int(rand() * 12000) }')
-		hex=$(printf '%04X' "$p")
-		if ! awk 'NR > 1 && $4 == "0A" { print $2 }' /proc/net/tcp \
-		    /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# Stop fngw alone (it does not work), with a deadline.
-stop_fngw() {
-	kill -TERM "$fngw_pid" 2>/dev/null || :
-	wait_for 100 not_running "$fngw_pid" ||
-	    kill -KILL "$fngw_pid" 2>/dev/null || :
-	wait "$fngw_pid" 2>/dev/null || :
-	fngw_pid=
-}
-
-not_running() {
-	! kill -0 "$1" 2>/dev/null
-}
-
-answers() {
-	curl -s --max-time 5 "$1" 2>/dev/null | grep -q '^count='
-}
+report=$out/$bench.txt
 
 # fngw's instances are its children (fngw runs nothing else here).
 no_instances() {
@@ -186,7 +95,8 @@ cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
     2>"$tmp/cc.log" || die "cannot build spawntime: $(cat "$tmp/cc.log")"
 port=$(free_port) || die "no free port"
 
-# The spawn half first, while nothing else runs.
+# The spawn half first, while nothing else runs (spawntime reaps its
+# children itself).
 "$tmp/spawntime" "$SAMPLES" "$tmp/spawn/s.sock" "$tmp/bin/counter_fcgi" \
     >"$tmp/spawn.us" || die "spawntime failed"
 
@@ -211,7 +121,7 @@ EOF
 	"$FNGW" serve -c "$tmp/fngw.ini" 2>"$tmp/fngw.log" &
 	fngw_pid=$!
 	if ! wait_for 100 test -S "$tmp/fngw.sock"; then
-		echo "cold-start: fngw did not start:" >&2
+		warn "fngw did not start:"
 		cat "$tmp/fngw.log" >&2
 		stop_fngw
 	fi
@@ -251,8 +161,8 @@ EOF
 	wait_for 100 test -s "$tmp/nginx.pid" ||
 	    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
 	url=http://127.0.0.1:$port/counter
-	if ! wait_for 50 answers "$url"; then
-		echo "cold-start: fngw does not answer $url:" >&2
+	if ! wait_for 50 answers "$url" '^count='; then
+		warn "fngw does not answer $url:"
 		curl -si --max-time 5 "$url" >&2 || :
 		tail -n 20 "$tmp/fngw.log" >&2
 		stop_fngw
@@ -267,9 +177,9 @@ fi
 n=0
 while [ -n "$fngw_pid" ] && [ "$n" -le "$SAMPLES" ]; do
 	if ! wait_zero; then
-		echo "cold-start: fngw keeps its instance past" \
+		warn "fngw keeps its instance past" \
 		    "idle_timeout = $IDLE_TIMEOUT (10 s deadline):" \
-		    "$(pgrep -P "$fngw_pid" | tr '\n' ' ')" >&2
+		    "$(pgrep -P "$fngw_pid" | tr '\n' ' ')"
 		tail -n 20 "$tmp/fngw.log" >&2
 		stop_fngw
 		break
@@ -277,7 +187,7 @@ while [ -n "$fngw_pid" ] && [ "$n" -le "$SAMPLES" ]; do
 	cold=$(timed_get "$url")
 	warm=$(timed_get "$url")
 	if [ "$cold" = - ] || [ "$warm" = - ]; then
-		echo "cold-start: a request failed:" >&2
+		warn "a request failed:"
 		curl -si --max-time 5 "$url" >&2 || :
 		tail -n 20 "$tmp/fngw.log" >&2
 		stop_fngw

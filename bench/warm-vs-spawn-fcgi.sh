@@ -37,7 +37,9 @@
 
 set -eu
 
+bench=warm-vs-spawn-fcgi
 top=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$top/bench/lib.sh"
 FNGW=${FNGW:-$top/gateway/fngw}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
@@ -47,125 +49,12 @@ N=${N:-2}
 MAX_REQUESTS=${MAX_REQUESTS:-1000000000}
 KEEPALIVE=${KEEPALIVE:-off}
 out=${BENCH_OUT:-$top/bench/out}	# BENCH_OUT= writes the report elsewhere
-report=$out/warm-vs-spawn-fcgi.txt
+report=$out/$bench.txt
 
-tmp=
-nginx_pid=
-fngw_pid=
-direct_pids=
-
-die() {
-	echo "warm-vs-spawn-fcgi: $*" >&2
-	exit 1
-}
-
-say() {
-	printf '%s\n' "$*" | tee -a "$report.tmp"
-}
-
-# Stop everything we started, by pid, with a deadline; remove the
-# scratch folder.  spawn-fcgi has exited: its children, each in a
-# session of its own, are known by the pids it wrote to its pid file.
-# fngw stops its own instances.
-cleanup() {
-	trap - EXIT INT TERM
-	if [ -n "$tmp" ] && [ -s "$tmp/direct.pids" ]; then
-		direct_pids=$(cat "$tmp/direct.pids")
-	fi
-	for pid in $nginx_pid $fngw_pid $direct_pids; do
-		kill -TERM "$pid" 2>/dev/null || :
-	done
-	i=0
-	while [ $i -lt 100 ]; do
-		alive=
-		for pid in $nginx_pid $fngw_pid $direct_pids; do
-			if kill -0 "$pid" 2>/dev/null; then
-				alive=1
-			fi
-		done
-		if [ -z "$alive" ]; then
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for pid in $nginx_pid $fngw_pid $direct_pids; do
-		kill -KILL "$pid" 2>/dev/null || :
-	done
-	wait 2>/dev/null || :
-	if [ -n "$tmp" ]; then
-		rm -rf "$tmp"
-	fi
-	rm -f "$report.tmp"
-}
-
-# Poll until a command succeeds, at most $1 tenths of a second.
-wait_for() {
-	n=$1
-	shift
-	i=0
-	until "$@"; do
-		[ $i -lt "$n" ] || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which
-# clients take their ports from) that nothing listens on (by
-# /proc/net/tcp; nginx failing to bind is the backstop).
-free_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(awk -v s="$$$i" \
-		    'BEGIN { srand(s); print 20000 + int(rand() * 12000) }')
-		hex=$(printf '%04X' "$p")
-		if ! awk 'NR > 1 && $4 == "0A" { print $2 }' /proc/net/tcp \
-		    /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wrk's Requests/sec, or "-" when the run had errors; its latency
-# percentiles stay in $tmp/wrk.out for p99().
-rate() {
-	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$1" \
-	    >"$tmp/wrk.out" 2>&1 ||
-	    { cat "$tmp/wrk.out" >&2; echo -; return 0; }
-	if grep -Eq 'Non-2xx|Socket errors' "$tmp/wrk.out"; then
-		grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2
-		echo -
-		return 0
-	fi
-	awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out"
-}
-
-# The 99th percentile latency of the last rate() run.
+# The 99th percentile latency of the last rate --latency run.
 p99() {
 	awk '$1 == "99%" { print $2; found = 1 }
 	    END { if (!found) print "-" }' "$tmp/wrk.out"
-}
-
-# Stop fngw alone (it does not work), with a deadline.
-stop_fngw() {
-	kill -TERM "$fngw_pid" 2>/dev/null || :
-	wait_for 100 not_running "$fngw_pid" ||
-	    kill -KILL "$fngw_pid" 2>/dev/null || :
-	wait "$fngw_pid" 2>/dev/null || :
-	fngw_pid=
-}
-
-not_running() {
-	! kill -0 "$1" 2>/dev/null
-}
-
-# VmRSS (or another field of /proc/PID/status) in kB.
-rss_kb() {
-	awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
 # fngw's warm instances: its children, by pid, on one line.
@@ -175,10 +64,6 @@ instances() {
 
 has_n_instances() {
 	[ "$(pgrep -P "$fngw_pid" | wc -l)" -eq "$N" ]
-}
-
-answers() {
-	curl -s --max-time 5 "$1" 2>/dev/null | grep -q '^count='
 }
 
 command -v wrk >/dev/null || die "no wrk: make deps"
@@ -247,25 +132,28 @@ EOF
 	"$FNGW" serve -c "$tmp/fngw.ini" 2>"$tmp/fngw.log" &
 	fngw_pid=$!
 	if ! wait_for 100 test -S "$tmp/fngw.sock"; then
-		echo "warm-vs-spawn-fcgi: fngw did not start:" >&2
+		warn "fngw did not start:"
 		cat "$tmp/fngw.log" >&2
 		stop_fngw
 	fi
 fi
 
 # B: spawn-fcgi forks N processes on one listening socket and exits;
-# as nobody when we are root, like fngw's instances.
+# as nobody when we are root, like fngw's instances.  Its children, each
+# in a session of its own, are known by the pids it writes to its pid
+# file, which cleanup reads.
 mkdir "$tmp/direct"
+pid_file=$tmp/direct.pids
 if [ "$(id -u)" = 0 ]; then
 	set -- -u nobody -g nogroup
 else
 	set --
 fi
 spawn-fcgi -s "$tmp/direct/direct.sock" -M 0666 -F "$N" \
-    -P "$tmp/direct.pids" "$@" -- "$tmp/bin/counter_fcgi" \
+    -P "$pid_file" "$@" -- "$tmp/bin/counter_fcgi" \
     </dev/null >"$tmp/spawn-fcgi.log" 2>&1 ||
     die "spawn-fcgi failed: $(cat "$tmp/spawn-fcgi.log")"
-direct_pids=$(cat "$tmp/direct.pids")
+direct_pids=$(cat "$pid_file")
 [ "$(echo "$direct_pids" | wc -w)" -eq "$N" ] ||
     die "spawn-fcgi started $(echo "$direct_pids" | wc -w) of $N processes"
 
@@ -311,19 +199,18 @@ wait_for 100 test -s "$tmp/nginx.pid" ||
 
 url_a=http://127.0.0.1:$port/counter
 url_b=http://127.0.0.1:$port/direct/counter
-if [ -n "$fngw_pid" ] && ! wait_for 50 answers "$url_a"; then
-	echo "warm-vs-spawn-fcgi: fngw does not answer $url_a:" >&2
+if [ -n "$fngw_pid" ] && ! wait_for 50 answers "$url_a" '^count='; then
+	warn "fngw does not answer $url_a:"
 	curl -si --max-time 5 "$url_a" >&2 || :
 	tail -n 20 "$tmp/fngw.log" >&2
 	stop_fngw
 fi
 if [ -n "$fngw_pid" ] && ! wait_for 100 has_n_instances; then
-	echo "warm-vs-spawn-fcgi: fngw does not keep $N instances" \
-	    "(has: $(instances))" >&2
+	warn "fngw does not keep $N instances (has: $(instances))"
 	tail -n 20 "$tmp/fngw.log" >&2
 	stop_fngw
 fi
-wait_for 50 answers "$url_b" ||
+wait_for 50 answers "$url_b" '^count=' ||
     die "spawn-fcgi does not answer $url_b: $(tail -n 5 "$tmp/nginx/error.log")"
 
 say "# warm-vs-spawn-fcgi $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)," \
@@ -349,7 +236,7 @@ ok_b=0
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	if [ -n "$fngw_pid" ]; then
-		a=$(rate "$url_a")
+		a=$(rate --latency "$url_a")
 		say "round $r  A fngw    $a req/s  p99 $(p99)"
 		if [ "$a" != - ]; then
 			sum_a=$(awk -v s="$sum_a" -v x="$a" \
@@ -357,7 +244,7 @@ while [ $r -le "$ROUNDS" ]; do
 			ok_a=$((ok_a + 1))
 		fi
 	fi
-	b=$(rate "$url_b")
+	b=$(rate --latency "$url_b")
 	say "round $r  B direct  $b req/s  p99 $(p99)"
 	if [ "$b" != - ]; then
 		sum_b=$(awk -v s="$sum_b" -v x="$b" \
@@ -367,10 +254,6 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-mean() {
-	awk -v s="$1" -v n="$2" \
-	    'BEGIN { if (n > 0) printf "%.1f", s / n; else print "-" }'
-}
 mean_a=$(mean "$sum_a" "$ok_a")
 mean_b=$(mean "$sum_b" "$ok_b")
 [ -z "$fngw_pid" ] || say "fngw    $mean_a req/s (mean of $ok_a)"

@@ -1,0 +1,153 @@
+# lib.sh -- the shell functions the benchmarks in bench/ share: messages
+# (warn, die, say), stopping what they started (cleanup, stop_fngw),
+# polling (wait_for, not_running, answers), a free port, and the
+# measures (rate, rss_kb, mean).  POSIX sh, for dash.
+#
+# A script sets -eu, its name and top, then sources this file:
+#
+#	bench=cold-start	# in messages
+#	top=$(cd "$(dirname "$0")/.." && pwd -P)
+#	. "$top/bench/lib.sh"
+#
+# and later sets what the functions read: report (say writes to
+# $report.tmp, cleanup removes it), tmp (the scratch folder, from
+# mktemp), nginx_pid and fngw_pid as it starts them, and THREADS,
+# CONNS and DURATION for rate.  cleanup also stops the process groups
+# led by the pids in group_pids, and the pids listed in the file
+# pid_file (read when cleanup runs).  Install it with
+#
+#	trap cleanup EXIT
+#	trap 'exit 1' INT TERM
+#
+# The functions use the globals i, n, p, hex, pid and more_pids:
+# a script keeps its own loops' counters out of those.
+
+tmp=
+nginx_pid=
+fngw_pid=
+group_pids=
+pid_file=
+
+warn() {
+	echo "$bench: $*" >&2
+}
+
+die() {
+	warn "$@"
+	exit 1
+}
+
+# A line on stdout and in the report.
+say() {
+	printf '%s\n' "$*" | tee -a "$report.tmp"
+}
+
+# Stop everything we started, by pid (a process group by its leader, to
+# include its preforked children), with a deadline; remove the scratch
+# folder and the unfinished report.  fngw stops its own instances.
+cleanup() {
+	trap - EXIT INT TERM
+	more_pids=
+	if [ -n "$pid_file" ] && [ -s "$pid_file" ]; then
+		more_pids=$(cat "$pid_file")
+	fi
+	signal_all TERM
+	wait_for 100 all_stopped || :
+	signal_all KILL
+	wait 2>/dev/null || :
+	if [ -n "$tmp" ]; then
+		rm -rf "$tmp"
+	fi
+	rm -f "$report.tmp"
+}
+
+# Send signal $1 to what cleanup stops.
+signal_all() {
+	for pid in $nginx_pid $fngw_pid $more_pids; do
+		kill -s "$1" "$pid" 2>/dev/null || :
+	done
+	for pid in $group_pids; do
+		kill -s "$1" -- "-$pid" 2>/dev/null || :
+	done
+}
+
+# Whether all that cleanup stops (a group by its leader) has exited.
+all_stopped() {
+	for pid in $nginx_pid $fngw_pid $more_pids $group_pids; do
+		not_running "$pid" || return 1
+	done
+}
+
+# Poll until a command succeeds, at most $1 tenths of a second.
+wait_for() {
+	n=$1
+	shift
+	i=0
+	until "$@"; do
+		[ $i -lt "$n" ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+not_running() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# Whether URL $1 answers with a line that matches the regex $2.
+answers() {
+	curl -s --max-time 5 "$1" 2>/dev/null | grep -q "$2"
+}
+
+# Stop fngw alone (it does not work), with a deadline.
+stop_fngw() {
+	kill -TERM "$fngw_pid" 2>/dev/null || :
+	wait_for 100 not_running "$fngw_pid" ||
+	    kill -KILL "$fngw_pid" 2>/dev/null || :
+	wait "$fngw_pid" 2>/dev/null || :
+	fngw_pid=
+}
+
+# A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which
+# clients take their ports from) that nothing listens on (by
+# /proc/net/tcp; nginx failing to bind is the backstop).
+free_port() {
+	i=0
+	while [ $i -lt 50 ]; do
+		p=$(awk -v s="$$$i" \
+		    'BEGIN { srand(s); print 20000 + int(rand() * 12000) }')
+		hex=$(printf '%04X' "$p")
+		if ! awk 'NR > 1 && $4 == "0A" { print $2 }' /proc/net/tcp \
+		    /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"; then
+			echo "$p"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wrk's Requests/sec, or "-" when the run had errors: rate [OPTION...]
+# URL, the options wrk's beyond -t -c -d (--latency).  wrk's whole
+# output stays in $tmp/wrk.out.
+rate() {
+	wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" >"$tmp/wrk.out" 2>&1 ||
+	    { cat "$tmp/wrk.out" >&2; echo -; return 0; }
+	if grep -Eq 'Non-2xx|Socket errors' "$tmp/wrk.out"; then
+		grep -E 'Non-2xx|Socket errors' "$tmp/wrk.out" >&2
+		echo -
+		return 0
+	fi
+	awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out"
+}
+
+# VmRSS (or another field of /proc/PID/status) in kB.
+rss_kb() {
+	awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# The sum $1 over $2 runs, to one decimal, or "-" for no runs.
+mean() {
+	awk -v s="$1" -v n="$2" \
+	    'BEGIN { if (n > 0) printf "%.1f", s / n; else print "-" }'
+}
