@@ -574,6 +574,13 @@ request_dispatch(struct request *rq)
 		    "body larger than max_body");
 		return;
 	}
+	/* Not unmetered: while the ledger cannot be written, new work is
+	 * refused, unless the admin chose on_failure = serve. */
+	if (!cf->cf_on_failure_serve && usage_unavailable(request_ledger)) {
+		request_reject(rq, 503, "usage_unavailable", "the usage ledger "
+		    "cannot be written; try again later");
+		return;
+	}
 	switch (pool_acquire(rq)) {
 	case 0:
 		request_run(rq);

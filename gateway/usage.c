@@ -20,12 +20,15 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "spill.h"
 #include "usage.h"
 #include "util.h"
 
 #define USAGE_BUSY_TIMEOUT_MS	100	/* sqlite's own wait per attempt */
 #define USAGE_RETRY_NS		20000000L	/* our pause between attempts */
 #define USAGE_CLOSE_RETRIES	100	/* busy rounds allowed once closing */
+#define USAGE_BUSY_SPILL_US	2000000	/* busy this long: rows go to spill */
+#define USAGE_PROBE_MS		1000	/* failing: try the ledger this often */
 
 struct usage {
 	sqlite3			*u_db;
@@ -41,10 +44,18 @@ struct usage {
 	unsigned long		 u_submitted;
 	unsigned long		 u_handed;
 	int			 u_stop;
-	int			 u_failing;	/* logged; cleared on success */
+	int			 u_failing;	/* logged; cleared on success;
+						 * read by the loop (atomic) */
+	/* The writer's own. */
+	char			*u_spill;	/* billing_db.spill */
+	int			 u_spilled;	/* the spill file holds rows */
+	int			 u_spill_failed; /* logged */
+	sqlite3_stmt		*u_exists;	/* a row already in? (replay) */
 };
 
 static _Thread_local char	 usage_errbuf[512];
+
+static void	usage_list_free(struct usage_row *);
 
 /*
  * Schema version 1.  Each entry of usage_migrations takes the database
@@ -349,9 +360,7 @@ fail:
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return 1;
 	if (!u->u_failing)
-		log_error("db_error=\"%s\" rows_failed=yes",
-		    sqlite3_errmsg(u->u_db));
-	u->u_failing = 1;
+		log_error("db_error=\"%s\"", sqlite3_errmsg(u->u_db));
 	return -1;
 }
 
@@ -384,56 +393,207 @@ usage_finish(struct usage *u, struct usage_row *batch, int committed)
  * rows join it) and we try again shortly; once closing, only
  * USAGE_CLOSE_RETRIES times, so usage_close() finishes.
  */
+static void
+usage_set_failing(struct usage *u, int on, const char *why)
+{
+	if (on && !u->u_failing)
+		log_error("usage ledger cannot be written (%s): rows go to %s "
+		    "until it can", why, u->u_spill);
+	else if (!on && u->u_failing)
+		log_info("usage ledger writable again");
+	__atomic_store_n(&u->u_failing, on, __ATOMIC_RELAXED);
+}
+
+/*
+ * Move the spill file's rows into the ledger, skipping those already in
+ * (a crash between the commit and the unlink must not bill twice).
+ * Returns 0 when the spill is gone, -1 when the ledger still fails.
+ */
+static int
+usage_replay(struct usage *u)
+{
+	struct usage_row	*rows, *r, **pp;
+	unsigned long		 bad, n = 0;
+	int			 err, rc;
+
+	rows = spill_read(u->u_spill, &err, &bad);
+	if (err != 0) {
+		log_error("spill %s: %s", u->u_spill, strerror(err));
+		usage_list_free(rows);
+		return -1;
+	}
+	if (bad > 0)
+		log_error("spill %s: %lu lines unreadable, skipped", u->u_spill,
+		    bad);
+	for (pp = &rows; (r = *pp) != NULL; ) {
+		sqlite3_bind_text(u->u_exists, 1, r->ur_request_id, -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(u->u_exists, 2, r->ur_started_at);
+		rc = sqlite3_step(u->u_exists);
+		sqlite3_reset(u->u_exists);
+		if (rc == SQLITE_ROW) {
+			*pp = r->ur_next;
+			r->ur_next = NULL;
+			usage_row_free(r);
+		} else {
+			pp = &r->ur_next;
+			n++;
+		}
+	}
+	if (rows != NULL && usage_commit(u, rows) != 0) {
+		usage_list_free(rows);
+		return -1;
+	}
+	usage_list_free(rows);
+	if (unlink(u->u_spill) == -1 && errno != ENOENT)
+		log_error("spill %s: %s", u->u_spill, strerror(errno));
+	log_info("usage ledger: %lu spilled rows replayed from %s", n,
+	    u->u_spill);
+	u->u_spilled = 0;
+	return 0;
+}
+
+/*
+ * A batch the ledger would not take goes to the spill file; the rows
+ * then count as kept.  Returns 0, or -1 when the spill failed too.
+ */
+static int
+usage_spill(struct usage *u, struct usage_row *batch, const char *why)
+{
+	usage_set_failing(u, 1, why);
+	if (spill_append(u->u_spill, batch) == -1) {
+		if (!u->u_spill_failed)
+			log_error("spill %s: %s: rows wait in memory",
+			    u->u_spill, strerror(errno));
+		u->u_spill_failed = 1;
+		return -1;
+	}
+	u->u_spill_failed = 0;
+	u->u_spilled = 1;
+	return 0;
+}
+
+static void
+usage_requeue(struct usage *u, struct usage_row *batch,
+    struct usage_row **tail)
+{
+	*tail = u->u_pending;
+	if (u->u_pending == NULL)
+		u->u_pending_tail = tail;
+	u->u_pending = batch;
+}
+
+static void
+usage_nap(long ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	(void)nanosleep(&ts, NULL);
+}
+
+/*
+ * The writer: take everything pending, commit it in one transaction,
+ * hand it back.  Group commit without a delay: rows that come in while
+ * a commit runs make the next one, so batches grow with the load and an
+ * idle writer commits a lone row at once.  (Waiting 1 ms to gather more
+ * made each request's END wait that long: behind warm instances, with
+ * 16 connections, that cut throughput by a third.)  usage_submit()
+ * wakes the writer only when it sleeps, not for every row.
+ *
+ * Busy (another writer holds the lock): the batch waits and is tried
+ * again every USAGE_RETRY_NS, new rows joining it, for up to
+ * USAGE_BUSY_SPILL_US; past that, or on any other error (disk full,
+ * read-only, I/O), it goes to the spill file and the ledger is
+ * "failing" (request.c refuses new requests with 503 unless
+ * on_failure = serve).  While failing, the writer tries to replay the
+ * spill into the ledger every USAGE_PROBE_MS; once that works, it is
+ * writable again.  A row is lost only when the spill cannot be written
+ * either and fngw stops: said in the log.
+ */
 static void *
 usage_writer(void *arg)
 {
 	struct usage		*u = arg;
 	struct usage_row	*batch, **tail;
-	struct timespec		 pause = { 0, USAGE_RETRY_NS };
+	struct timespec		 dl;
 	sigset_t		 all;
-	int			 rc, busy = 0;
+	uint64_t		 busy_since = 0;
+	int			 rc, busy = 0, tries;
 
 	/* Signals are the loop's (signalfd), never this thread's. */
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (u->u_spilled && usage_replay(u) == -1)
+		usage_set_failing(u, 1, "spilled rows from before");
 	pthread_mutex_lock(&u->u_mtx);
 	for (;;) {
 		while (u->u_pending == NULL && !u->u_stop) {
 			u->u_idle = 1;
-			pthread_cond_wait(&u->u_cond, &u->u_mtx);
+			if (!u->u_spilled) {
+				pthread_cond_wait(&u->u_cond, &u->u_mtx);
+				u->u_idle = 0;
+				continue;
+			}
+			(void)clock_gettime(CLOCK_REALTIME, &dl);
+			dl.tv_sec += USAGE_PROBE_MS / 1000;
+			rc = pthread_cond_timedwait(&u->u_cond, &u->u_mtx,
+			    &dl);
 			u->u_idle = 0;
+			if (rc == ETIMEDOUT)
+				break;
 		}
-		if (u->u_pending == NULL)
-			break;		/* stopping and nothing left */
 		batch = u->u_pending;
 		tail = u->u_pending_tail;
 		u->u_pending = NULL;
 		u->u_pending_tail = &u->u_pending;
+		if (batch == NULL && (u->u_stop || !u->u_spilled))
+			break;		/* stopping and nothing left */
 		pthread_mutex_unlock(&u->u_mtx);
 
-		rc = usage_commit(u, batch);
+		if (u->u_spilled && usage_replay(u) == 0 && !u->u_spilled)
+			usage_set_failing(u, 0, NULL);
+		rc = batch == NULL ? 0 : usage_commit(u, batch);
 
 		pthread_mutex_lock(&u->u_mtx);
-		if (rc == 1 && !(u->u_stop && ++busy > USAGE_CLOSE_RETRIES)) {
-			*tail = u->u_pending;
-			if (u->u_pending == NULL)
-				u->u_pending_tail = tail;
-			u->u_pending = batch;
-			pthread_mutex_unlock(&u->u_mtx);
-			(void)nanosleep(&pause, NULL);
-			pthread_mutex_lock(&u->u_mtx);
+		if (batch == NULL)
 			continue;
-		}
-		if (rc == 1 && !u->u_failing) {
-			log_error("db_error=busy rows_failed=yes closing=yes");
-			u->u_failing = 1;
-		}
-		if (rc == 0 && u->u_failing) {
-			log_info("db_error=none recovered=yes");
-			u->u_failing = 0;
+		if (rc == 1) {
+			if (busy_since == 0)
+				busy_since = util_now_us();
+			if (util_now_us() - busy_since < USAGE_BUSY_SPILL_US &&
+			    !(u->u_stop && ++busy > USAGE_CLOSE_RETRIES)) {
+				usage_requeue(u, batch, tail);
+				pthread_mutex_unlock(&u->u_mtx);
+				usage_nap(USAGE_RETRY_NS / 1000000);
+				pthread_mutex_lock(&u->u_mtx);
+				continue;
+			}
 		}
 		busy = 0;
-		usage_finish(u, batch, rc == 0);
+		if (rc == 0) {
+			busy_since = 0;
+			if (!u->u_spilled)
+				usage_set_failing(u, 0, NULL);
+			usage_finish(u, batch, 1);
+			continue;
+		}
+		/* The ledger will not take it: the spill, else wait. */
+		pthread_mutex_unlock(&u->u_mtx);
+		for (tries = 0; usage_spill(u, batch, rc == 1 ? "busy" :
+		    sqlite3_errmsg(u->u_db)) == -1; tries++) {
+			if (__atomic_load_n(&u->u_stop, __ATOMIC_RELAXED) &&
+			    tries >= 3)
+				break;
+			usage_nap(USAGE_PROBE_MS);
+			if ((rc = usage_commit(u, batch)) == 0)
+				break;
+		}
+		pthread_mutex_lock(&u->u_mtx);
+		busy_since = 0;
+		if (rc != 0 && u->u_spill_failed)
+			log_error("usage rows lost: the ledger and %s both "
+			    "failed while stopping", u->u_spill);
+		usage_finish(u, batch, rc == 0 || !u->u_spill_failed);
 	}
 	pthread_mutex_unlock(&u->u_mtx);
 	return NULL;
@@ -515,10 +675,19 @@ usage_open(const char *path, const struct usage_prices *up,
 	if ((u->u_db = usage_db_open(path, up, errstr)) == NULL)
 		goto fail;
 	if (sqlite3_prepare_v3(u->u_db, usage_insert_sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &u->u_insert, NULL) != SQLITE_OK) {
+	    SQLITE_PREPARE_PERSISTENT, &u->u_insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(u->u_db, "SELECT 1 FROM invocations WHERE "
+	    "request_id = ?1 AND started_at = ?2", -1,
+	    SQLITE_PREPARE_PERSISTENT, &u->u_exists, NULL) != SQLITE_OK) {
 		*errstr = usage_err(path, sqlite3_errmsg(u->u_db));
 		goto fail;
 	}
+	/* Rows spilled by an earlier run go in first (usage_writer). */
+	if (asprintf(&u->u_spill, "%s.spill", path) == -1) {
+		u->u_spill = NULL;
+		goto fail;
+	}
+	u->u_spilled = access(u->u_spill, F_OK) == 0;
 	if (gethostname(host, sizeof(host)) == -1)
 		(void)strcpy(host, "localhost");
 	host[sizeof(host) - 1] = '\0';
@@ -545,7 +714,9 @@ fail:
 			pthread_mutex_destroy(&u->u_mtx);
 		fd_close(&u->u_efd);
 		sqlite3_finalize(u->u_insert);
+		sqlite3_finalize(u->u_exists);
 		sqlite3_close(u->u_db);
+		free(u->u_spill);
 		free(u->u_node);
 		free(u);
 	}
@@ -605,6 +776,12 @@ usage_done(struct usage *u)
 	return list;
 }
 
+int
+usage_unavailable(struct usage *u)
+{
+	return __atomic_load_n(&u->u_failing, __ATOMIC_RELAXED);
+}
+
 unsigned long
 usage_backlog(struct usage *u)
 {
@@ -642,6 +819,8 @@ usage_close(struct usage *u)
 	usage_list_free(u->u_done);
 	usage_list_free(u->u_pending);
 	sqlite3_finalize(u->u_insert);
+	sqlite3_finalize(u->u_exists);
+	free(u->u_spill);
 	(void)sqlite3_exec(u->u_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 	    NULL, NULL);
 	if (sqlite3_close(u->u_db) != SQLITE_OK)

@@ -84,6 +84,12 @@ struct usage_row *usage_done(struct usage *);
 
 /* Rows submitted and not yet handed back. */
 unsigned long	 usage_backlog(struct usage *);
+/*
+ * 1 while the ledger cannot be written and rows go to the spill file
+ * (billing_db.spill, replayed once it can): request.c then refuses new
+ * requests with 503 usage_unavailable unless [billing] on_failure = serve.
+ */
+int		 usage_unavailable(struct usage *);
 
 /* Commit everything queued, stop the writer, close.  Blocks. */
 void		 usage_close(struct usage *);
