@@ -27,7 +27,7 @@
 #define USAGE_BUSY_TIMEOUT_MS	100	/* sqlite's own wait per attempt */
 #define USAGE_RETRY_NS		20000000L	/* our pause between attempts */
 #define USAGE_CLOSE_RETRIES	100	/* busy rounds allowed once closing */
-#define USAGE_BUSY_SPILL_US	2000000	/* busy this long: rows go to spill */
+#define USAGE_BUSY_SPILL_US	500000	/* busy this long: rows go to spill */
 #define USAGE_PROBE_MS		1000	/* failing: try the ledger this often */
 
 struct usage {
@@ -460,7 +460,10 @@ usage_replay(struct usage *u)
 static int
 usage_spill(struct usage *u, struct usage_row *batch, const char *why)
 {
-	usage_set_failing(u, 1, why);
+	/* Busy is another writer's lock, and passes: the spill only keeps
+	 * the rows meanwhile.  Anything else means the ledger is down. */
+	if (why != NULL)
+		usage_set_failing(u, 1, why);
 	if (spill_append(u->u_spill, batch) == -1) {
 		if (!u->u_spill_failed)
 			log_error("spill %s: %s: rows wait in memory",
@@ -502,10 +505,11 @@ usage_nap(long ms)
  *
  * Busy (another writer holds the lock): the batch waits and is tried
  * again every USAGE_RETRY_NS, new rows joining it, for up to
- * USAGE_BUSY_SPILL_US; past that, or on any other error (disk full,
- * read-only, I/O), it goes to the spill file and the ledger is
- * "failing" (request.c refuses new requests with 503 unless
- * on_failure = serve).  While failing, the writer tries to replay the
+ * USAGE_BUSY_SPILL_US; past that it goes to the spill file, and so do
+ * the next batches until a commit works again: serving goes on, the
+ * rows are kept.  On any other error (disk full, read-only, I/O) the
+ * batch spills too and the ledger is "failing" (request.c refuses new
+ * requests with 503 unless on_failure = serve).  While failing, the writer tries to replay the
  * spill into the ledger every USAGE_PROBE_MS; once that works, it is
  * writable again.  A row is lost only when the spill cannot be written
  * either and fngw stops: said in the log.
@@ -517,7 +521,7 @@ usage_writer(void *arg)
 	struct usage_row	*batch, **tail;
 	struct timespec		 dl;
 	sigset_t		 all;
-	uint64_t		 busy_since = 0;
+	uint64_t		 busy_since = 0, next_probe, now;
 	int			 rc, busy = 0, tries;
 
 	/* Signals are the loop's (signalfd), never this thread's. */
@@ -525,6 +529,7 @@ usage_writer(void *arg)
 	(void)pthread_sigmask(SIG_BLOCK, &all, NULL);
 	if (u->u_spilled && usage_replay(u) == -1)
 		usage_set_failing(u, 1, "spilled rows from before");
+	next_probe = util_now_us() + USAGE_PROBE_MS * 1000;
 	pthread_mutex_lock(&u->u_mtx);
 	for (;;) {
 		while (u->u_pending == NULL && !u->u_stop) {
@@ -550,9 +555,23 @@ usage_writer(void *arg)
 			break;		/* stopping and nothing left */
 		pthread_mutex_unlock(&u->u_mtx);
 
-		if (u->u_spilled && usage_replay(u) == 0 && !u->u_spilled)
-			usage_set_failing(u, 0, NULL);
-		rc = batch == NULL ? 0 : usage_commit(u, batch);
+		/* While spilling, the ledger is tried once per
+		 * USAGE_PROBE_MS (a replay of the spill); new batches go
+		 * straight to the spill until that works. */
+		now = util_now_us();
+		if (u->u_spilled && now >= next_probe) {
+			next_probe = now + USAGE_PROBE_MS * 1000;
+			if (usage_replay(u) == 0) {
+				usage_set_failing(u, 0, NULL);
+				busy_since = 0;
+			}
+		}
+		if (batch == NULL)
+			rc = 0;
+		else if (u->u_spilled)
+			rc = 2;
+		else
+			rc = usage_commit(u, batch);
 
 		pthread_mutex_lock(&u->u_mtx);
 		if (batch == NULL)
@@ -579,7 +598,7 @@ usage_writer(void *arg)
 		}
 		/* The ledger will not take it: the spill, else wait. */
 		pthread_mutex_unlock(&u->u_mtx);
-		for (tries = 0; usage_spill(u, batch, rc == 1 ? "busy" :
+		for (tries = 0; usage_spill(u, batch, rc != -1 ? NULL :
 		    sqlite3_errmsg(u->u_db)) == -1; tries++) {
 			if (__atomic_load_n(&u->u_stop, __ATOMIC_RELAXED) &&
 			    tries >= 3)
@@ -589,7 +608,9 @@ usage_writer(void *arg)
 				break;
 		}
 		pthread_mutex_lock(&u->u_mtx);
-		busy_since = 0;
+		/* Still busy: the next batch spills at once. */
+		if (rc != 1)
+			busy_since = 0;
 		if (rc != 0 && u->u_spill_failed)
 			log_error("usage rows lost: the ledger and %s both "
 			    "failed while stopping", u->u_spill);
@@ -646,6 +667,12 @@ usage_db_open(const char *path, const struct usage_prices *up,
 	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		goto fail;
+	/* A reader holding a snapshot (a long report) stops checkpoints
+	 * from reaching the end of the WAL, which then grows; once it lets
+	 * go, the next checkpoint starts the WAL over and truncates the
+	 * file to this size. */
+	(void)sqlite3_exec(db, "PRAGMA journal_size_limit = 16777216", NULL,
+	    NULL, NULL);
 	(void)sqlite3_busy_timeout(db, USAGE_BUSY_TIMEOUT_MS);
 	return db;
 fail:

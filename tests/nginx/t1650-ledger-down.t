@@ -72,6 +72,19 @@ test_expect_success 'reject: every request the client saw has its one row' '
 	[ "$(db "pragma integrity_check")" = ok ]
 '
 
+test_expect_success 'another writer holds the ledger 3 s: serving goes on, rows kept' '
+	: >"$ids" && base=$(rows) &&
+	{ printf "BEGIN IMMEDIATE;\n.shell sleep 3\nCOMMIT;\n" |
+	    sqlite3 "$T/usage.db" & } && lpid=$! &&
+	t0=$(now_ms) &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do get && [ "$code" = 200 ] || return 1; done &&
+	took=$(( $(now_ms) - t0 )) && say "10 requests in $took ms under the lock" &&
+	wait $lpid && [ "$took" -lt 3000 ] &&
+	wait_for "[ ! -e \"$T/usage.db.spill\" ]" 10 &&
+	wait_for "[ \$(rows) -eq $((base + 10)) ]" 5 &&
+	! grep -q "usage ledger cannot be written (database is locked)" "$T/fngw.log"
+'
+
 test_expect_success 'serve: restart with on_failure = serve' '
 	stop_gateway && write_ini serve && start_gateway && : >"$ids" &&
 	base=$(rows) && get && [ "$code" = 200 ]
