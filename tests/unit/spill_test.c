@@ -53,10 +53,11 @@ same(const struct usage_row *a, const struct usage_row *b)
 	    ((a->ur_tenant == NULL && b->ur_tenant == NULL) ||
 	    (a->ur_tenant != NULL && b->ur_tenant != NULL &&
 	    strcmp(a->ur_tenant, b->ur_tenant) == 0)) &&
-	    a->ur_trigger == b->ur_trigger &&
+	    strcmp(a->ur_trigger, b->ur_trigger) == 0 &&
 	    strcmp(a->ur_method, b->ur_method) == 0 &&
 	    strcmp(a->ur_path, b->ur_path) == 0 &&
-	    a->ur_status == b->ur_status && a->ur_outcome == b->ur_outcome &&
+	    a->ur_status == b->ur_status &&
+	    strcmp(a->ur_outcome, b->ur_outcome) == 0 &&
 	    a->ur_queue_us == b->ur_queue_us &&
 	    a->ur_duration_us == b->ur_duration_us &&
 	    a->ur_billed_ms == b->ur_billed_ms &&
