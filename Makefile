@@ -31,6 +31,12 @@ LDFLAGS	+= -fsanitize=$(SANITIZE)
 else
 B	 = build/plain
 endif
+# `make NO_LEDGER=1`: build/noledger/fngw writes no usage rows, for
+# bench/ledger-cost.sh alone (what the rows cost); never for serving.
+ifdef NO_LEDGER
+B	 = build/noledger
+CPPFLAGS += -DFNGW_BENCH_NO_LEDGER
+endif
 
 # The architecture, in link order: the front end, the executors, the
 # ledger, and the pieces they share.
@@ -50,7 +56,7 @@ HANDLERS	= $(HANDLERS_C:.c=)
 UNIT_SRCS	= $(wildcard tests/unit/*_test.c)
 UNIT_TESTS	= $(UNIT_SRCS:tests/unit/%_test.c=$(B)/unit/%.t)
 
-ifdef SANITIZE
+ifneq ($(SANITIZE)$(NO_LEDGER),)
 FNGW	 = $(B)/fngw
 else
 FNGW	 = gateway/fngw

@@ -216,6 +216,10 @@ cmd_serve(const char *path)
 	timer_init(&shutdown_timer, shutdown_cb, NULL);
 	spawn_strays_start();
 
+#ifdef FNGW_BENCH_NO_LEDGER
+	log_warn("built with NO_LEDGER=1: no usage rows are written; for "
+	    "bench/ledger-cost.sh only");
+#endif
 	log_info("listening on %s with %zu functions, node=%s, ledger=%s",
 	    cur_cf->cf_listen, cur_cf->cf_nfns, cur_cf->cf_node,
 	    cur_cf->cf_billing_db);
