@@ -381,6 +381,16 @@ request_finish(struct request *rq)
 	front_end(rq);
 	return;
 #endif
+	if (rq->rq_errcode != NULL &&
+	    strcmp(rq->rq_errcode, "usage_unavailable") == 0) {
+		/* Its row (billed as zero) waits with the others, but the
+		 * 503 must not: when even the spill cannot be written, the
+		 * refusal would hang until the ledger comes back. */
+		ur->ur_token = NULL;
+		usage_submit(request_ledger, ur);
+		front_end(rq);
+		return;
+	}
 	rq->rq_state = RQ_LOGGING;
 	usage_submit(request_ledger, ur);
 }
@@ -395,7 +405,8 @@ request_logged(struct usage_row *list)
 		if (!ur->ur_committed)
 			log_error("usage row not written request_id=%s",
 			    ur->ur_request_id);
-		front_end(ur->ur_token);
+		if (ur->ur_token != NULL)
+			front_end(ur->ur_token);
 		usage_row_free(ur);
 	}
 }

@@ -224,6 +224,7 @@ spill_append(const char *path, const struct usage_row *list)
 	struct buf	 b = { 0 };
 	char		*line;
 	ssize_t		 n;
+	off_t		 size = -1;
 	int		 fd, rc = -1, e;
 
 	for (; list != NULL; list = list->ur_next) {
@@ -242,6 +243,8 @@ spill_append(const char *path, const struct usage_row *list)
 		buf_free(&b);
 		return -1;
 	}
+	if ((size = lseek(fd, 0, SEEK_END)) == -1)
+		goto out;
 	while (buf_avail(&b) > 0) {
 		n = write(fd, b.b_data + b.b_off, buf_avail(&b));
 		if (n == -1 && errno == EINTR)
@@ -254,6 +257,10 @@ spill_append(const char *path, const struct usage_row *list)
 		rc = 0;
 out:
 	e = errno;
+	/* Half a batch (the disk filled up) is taken back: the next append
+	 * must start on a line of its own. */
+	if (rc == -1 && size != -1)
+		(void)!ftruncate(fd, size);
 	(void)close(fd);
 	buf_free(&b);
 	errno = e;
