@@ -98,7 +98,7 @@ build/tools/%: tests/tools/%.c
 # first install.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
-	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi
+	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -123,6 +123,7 @@ bench: deps
 	@sh bench/cgi-vs-fcgiwrap.sh
 	@sh bench/warm-vs-spawn-fcgi.sh
 	@sh bench/cold-start.sh
+	@sh bench/usage-report.sh
 
 # A short run of each benchmark, so that they keep working (make check
 # runs it); the reports go to build/bench-smoke, not bench/out.
@@ -133,8 +134,11 @@ bench-smoke: all
 	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
 	    sh bench/warm-vs-spawn-fcgi.sh >/dev/null
 	BENCH_OUT=build/bench-smoke SAMPLES=3 sh bench/cold-start.sh >/dev/null
+	BENCH_OUT=build/bench-smoke ROWS=100000 RUNS=1 \
+	    sh bench/usage-report.sh >/dev/null
 	@grep -H 'req/s (mean' build/bench-smoke/*.txt
 	@grep -H 'cold start p50' build/bench-smoke/cold-start.txt
+	@grep -H 'best' build/bench-smoke/usage-report.txt
 .PHONY: bench bench-smoke
 
 # Unit tests of both builds, then the gateway and nginx tiers against the

@@ -48,7 +48,7 @@ usage_exit(void)
 	    "       fngw usage [-c FILE] --db FILE [--db FILE ...]"
 	    " [--from DATE] [--to DATE]\n"
 	    "                  [--by function|tenant|day|hour[,...]]"
-	    " [--format table|csv|json]\n"
+	    " [--format table|csv|json|html]\n"
 	    "       fngw version\n");
 	exit(1);
 }

@@ -571,7 +571,8 @@ request_dispatch(struct request *rq)
 
 	if (status_match(cf, path, rq->rq_path_len)) {
 		status_serve(rq, request_param(rq, "REMOTE_ADDR", NULL),
-		    usage_backlog(request_ledger));
+		    usage_backlog(request_ledger),
+		    !usage_unavailable(request_ledger));
 		return;
 	}
 	if (route_find(cf, path, rq->rq_path_len, rq->rq_host, rq->rq_method,

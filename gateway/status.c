@@ -57,7 +57,8 @@ status_allowed(const struct config *cf, const char *remote)
 }
 
 static void
-status_json(struct buf *b, const struct config *cf, unsigned long backlog)
+status_json(struct buf *b, const struct config *cf, unsigned long backlog,
+    int writable)
 {
 	struct pool_stats	 ps;
 	const struct fn		*fn;
@@ -93,11 +94,12 @@ status_json(struct buf *b, const struct config *cf, unsigned long backlog)
 		    ps.ps_cold_starts, ps.ps_timed, ps.ps_p50_us / 1000.0,
 		    ps.ps_p90_us / 1000.0, ps.ps_p99_us / 1000.0);
 	}
-	(void)buf_printf(b, "],\"usage_backlog\":%lu}\n", backlog);
+	(void)buf_printf(b, "],\"usage_backlog\":%lu,\"usage_writable\":%s}\n",
+	    backlog, writable ? "true" : "false");
 }
 
 static void
-status_prometheus(struct buf *b, unsigned long backlog)
+status_prometheus(struct buf *b, unsigned long backlog, int writable)
 {
 	static const char *const states[] = { "busy", "idle", "starting",
 	    "stopping" };
@@ -166,10 +168,15 @@ status_prometheus(struct buf *b, unsigned long backlog)
 	(void)buf_printf(b, "# HELP fngw_usage_backlog Usage rows not yet "
 	    "committed.\n# TYPE fngw_usage_backlog gauge\n"
 	    "fngw_usage_backlog %lu\n", backlog);
+	(void)buf_printf(b, "# HELP fngw_usage_writable 1 when the usage "
+	    "ledger takes rows, 0 while they go to the spill file.\n"
+	    "# TYPE fngw_usage_writable gauge\nfngw_usage_writable %d\n",
+	    writable != 0);
 }
 
 void
-status_serve(struct request *rq, const char *remote, unsigned long backlog)
+status_serve(struct request *rq, const char *remote, unsigned long backlog,
+    int writable)
 {
 	struct buf	 b = { 0 };
 	const char	*q = rq->rq_query;
@@ -188,9 +195,9 @@ status_serve(struct request *rq, const char *remote, unsigned long backlog)
 	    prom ? "text/plain; version=0.0.4; charset=utf-8" :
 	    "application/json", rq->rq_reqid);
 	if (prom)
-		status_prometheus(&b, backlog);
+		status_prometheus(&b, backlog, writable);
 	else
-		status_json(&b, rq->rq_cf, backlog);
+		status_json(&b, rq->rq_cf, backlog, writable);
 	rq->rq_status = 200;
 	rq->rq_hdr_sent = 1;
 	if (b.b_data != NULL)

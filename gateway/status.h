@@ -3,7 +3,8 @@
  *
  * JSON by default, Prometheus text with ?format=prometheus: per function
  * the invocations busy, the queue, requests by outcome, cold starts and
- * duration percentiles; the usage writer's backlog.  Only for addresses
+ * duration percentiles; the usage writer's backlog and whether the
+ * ledger can be written.  Only for addresses
  * in status_allow (others get 403).  Built from the pools' counters on
  * the loop thread; never blocks, writes no usage row.
  */
@@ -20,8 +21,9 @@ int	status_match(const struct config *, const char *, size_t);
 
 /*
  * Answer rq with the status page, or 403 when its REMOTE_ADDR is not in
- * status_allow; backlog is the usage writer's.  Ends rq.
+ * status_allow; backlog is the usage writer's, writable whether the
+ * ledger takes rows (0 while they spill).  Ends rq.
  */
-void	status_serve(struct request *, const char *, unsigned long);
+void	status_serve(struct request *, const char *, unsigned long, int);
 
 #endif /* STATUS_H */

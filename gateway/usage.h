@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define USAGE_SCHEMA_VERSION	1
+#define USAGE_SCHEMA_VERSION	2
 
 struct usage;
 

@@ -1,8 +1,11 @@
 /*
  * report_test.c -- `fngw usage` against two hand-made ledgers: grouping,
  * formats, merging nodes, --from/--to boundaries, price periods, exact
- * decimal costs (rounded once, half up), and the error messages.
+ * decimal costs (rounded once, half up), and the error messages; the
+ * html page and its helpers (escaping, the chart's axis and scale);
+ * --prune-before.
  */
+#include "report.h"
 #include "usage.h"
 
 #include <fcntl.h>
@@ -188,6 +191,77 @@ run(const char *first, ...)
 	return rc;
 }
 
+/* How many times needle occurs in hay. */
+static int
+count(const char *hay, const char *needle)
+{
+	int	 n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+static int
+escaped_is(const char *src, size_t size, const char *want, size_t len)
+{
+	char	 buf[128];
+	size_t	 got;
+
+	memset(buf, 'Z', sizeof(buf));
+	got = rpt_html_escape(buf, size, src);
+	if (got == len && (size == 0 ? buf[0] == 'Z' :
+	    strcmp(buf, want) == 0))
+		return 1;
+	diag("escape \"%s\" in %zu: got \"%.*s\" (%zu), want \"%s\" (%zu)",
+	    src, size, size == 0 ? 0 : (int)sizeof(buf), buf, got, want, len);
+	return 0;
+}
+
+static void
+test_helpers(void)
+{
+	uint64_t	 top;
+	unsigned __int128 t;
+
+	ok(escaped_is("<b>&\"x", 64, "&lt;b&gt;&amp;&quot;x", 21),
+	    "escape: < > & \" as entities");
+	ok(escaped_is("it's", 64, "it&#39;s", 8), "escape: ' as &#39;");
+	ok(escaped_is("a\tb\x01\x7f", 64, "a&#xfffd;b&#xfffd;&#xfffd;",
+	    26), "escape: control characters as U+FFFD");
+	ok(escaped_is("caf\xc3\xa9", 64, "caf\xc3\xa9", 5),
+	    "escape: UTF-8 passes through");
+	ok(escaped_is("a<b", 4, "a", 6), "escape: never half an entity");
+	ok(escaped_is("a<b", 6, "a&lt;", 6), "escape: cut before the NUL");
+	ok(escaped_is("a<b", 7, "a&lt;b", 6), "escape: exactly fits");
+	ok(escaped_is("x", 0, "", 1), "escape: size 0 writes nothing");
+
+	ok(rpt_axis_step(0, &top) == 1 && top == 1, "axis: 0 -> 1 step 1");
+	ok(rpt_axis_step(1, &top) == 1 && top == 1, "axis: 1 -> top 1");
+	ok(rpt_axis_step(7, &top) == 2 && top == 8, "axis: 7 -> 4 x 2");
+	ok(rpt_axis_step(10, &top) == 2 && top == 10, "axis: 10 -> 5 x 2");
+	ok(rpt_axis_step(11, &top) == 5 && top == 15, "axis: 11 -> 3 x 5");
+	ok(rpt_axis_step(26, &top) == 10 && top == 30, "axis: 26 -> 3 x 10");
+	ok(rpt_axis_step(79341, &top) == 20000 && top == 80000,
+	    "axis: 79341 -> 4 x 20000");
+	ok(rpt_axis_step(UINT64_MAX / 3, &top) > 0 && top >= UINT64_MAX / 3,
+	    "axis: a huge maximum");
+	ok(rpt_axis_decimals(1) == 6 && rpt_axis_decimals(20000) == 2 &&
+	    rpt_axis_decimals(5000000) == 0 &&
+	    rpt_axis_decimals(100000000) == 0, "axis: decimals of a step");
+
+	t = (unsigned __int128)80000 * 1000000 * 1024000;
+	ok(rpt_chart_scale(0, t, 300) == 0, "scale: 0 is the axis");
+	ok(rpt_chart_scale(t, t, 300) == 30000, "scale: top is 300 px");
+	ok(rpt_chart_scale(t * 2, t, 300) == 30000, "scale: clamped");
+	ok(rpt_chart_scale(t / 3, t, 300) == 10000, "scale: a third");
+	ok(rpt_chart_scale(1, 3, 1) == 33 && rpt_chart_scale(2, 3, 1) == 67,
+	    "scale: hundredths, rounded half up");
+	ok(rpt_chart_scale(1, 0, 300) == 0, "scale: top 0");
+}
+
 static int
 same(const char *got, const char *want)
 {
@@ -213,7 +287,7 @@ int
 main(void)
 {
 	char	 cmd[128];
-	char	*a, *b;
+	char	*a, *b, *before;
 	FILE	*f;
 	sqlite3	*db;
 	int	 rc;
@@ -223,6 +297,7 @@ main(void)
 		return 1;
 	a = strdup(tpath("a.db"));
 	b = strdup(tpath("b.db"));
+	test_helpers();
 	ok(build(a, "a", rows_a, 11) == 0, "ledger a built");
 	ok(build(b, "b", rows_b, 2) == 0, "ledger b built");
 
@@ -347,10 +422,14 @@ main(void)
 	    "--by week is refused");
 	ok(refused(run("--db", a, "--by", "day,day", NULL), "--by"),
 	    "--by day,day is refused");
-	ok(refused(run("--db", a, "--format", "html", NULL),
-	    "not yet supported"), "--format html: not yet");
-	ok(refused(run("--db", a, "--prune-before", "2024-01-01", NULL),
-	    "not yet supported"), "--prune-before: not yet");
+	ok(refused(run("--db", a, "--format", "pdf", NULL),
+	    "--format pdf"), "--format pdf is refused");
+	ok(refused(run("--db", a, "--db", b, "--prune-before", "2024-01-01",
+	    NULL), "one --db"), "--prune-before takes one ledger");
+	ok(refused(run("--db", a, "--prune-before", "2024-01-01", "--to",
+	    "2024-02-01", NULL), "--to"), "--prune-before without --to");
+	ok(refused(run("--db", a, "--prune-before", "2024-13-01", NULL),
+	    "bad date"), "--prune-before 2024-13-01 is not a date");
 	ok(refused(run("--db", tpath("missing.db"), NULL), "missing.db"),
 	    "a missing ledger");
 	sqlite3_open(tpath("foreign.db"), &db);
@@ -367,8 +446,100 @@ main(void)
 	sqlite3_exec(db, "PRAGMA user_version = 9", NULL, NULL, NULL);
 	sqlite3_close(db);
 	ok(refused(run("--db", b, NULL), "newer"), "a newer ledger");
+	sqlite3_open(b, &db);
+	snprintf(cmd, sizeof(cmd), "PRAGMA user_version = %d",
+	    USAGE_SCHEMA_VERSION);
+	sqlite3_exec(db, cmd, NULL, NULL, NULL);
+	sqlite3_close(db);
 	ok(refused(run("--db", a, "--bogus", NULL), "--bogus"),
 	    "an unknown option");
+
+	/*
+	 * html, --by tenant,day: the chart stacks by tenant; a bar for
+	 * each (day, tenant) with a cost: (none) 03-02, acme 03-01 and
+	 * 03-02, globex 03-01 and 03-02.  globex costs most: the bottom
+	 * of each bar, the first colour.
+	 */
+	rc = run("--db", a, "--by", "tenant,day", "--format", "html", NULL);
+	ok(rc == 0 && strncmp(out, "<!DOCTYPE html>", 15) == 0 &&
+	    strstr(out, "</html>\n") != NULL, "html: a whole page");
+	ok(strstr(out, "http:") == NULL && strstr(out, "https:") == NULL &&
+	    strstr(out, "src=") == NULL && strstr(out, "<script") == NULL &&
+	    strstr(out, "<link") == NULL && strstr(out, "url(") == NULL,
+	    "html: nothing external, no script");
+	ok(count(out, "<svg") == 1 && count(out, "class=\"bar\"") == 5,
+	    "html: one svg, 5 bars (%d)", count(out, "class=\"bar\""));
+	ok(strstr(out, "by tenant</title>") != NULL &&
+	    strstr(out, "fill=\"#4e79a7\" data-day=\"2024-03-01\""
+	    " data-series=\"globex\" data-cost=\"0.001000\"") != NULL &&
+	    strstr(out, "data-day=\"2024-03-02\" data-series=\"acme\""
+	    " data-cost=\"0.000046\"") != NULL &&
+	    strstr(out, "data-day=\"2024-03-02\" data-series=\"(no tenant)"
+	    "\" data-cost=\"0.000004\"") != NULL, "html: bars by tenant");
+	/* 0.001000202 at most: 5 steps of 0.0005 reach 0.0015. */
+	ok(strstr(out, ">0.0015</text>") != NULL &&
+	    strstr(out, ">0.0000</text>") != NULL &&
+	    strstr(out, ">cost (USD)</text>") != NULL &&
+	    strstr(out, ">day (UTC)</text>") != NULL, "html: axes");
+	ok(strstr(out, "globex \xe2\x80\x94 0.001060 USD</text>") != NULL &&
+	    strstr(out, "(no tenant) \xe2\x80\x94 0.000004 USD") != NULL,
+	    "html: a legend with each total");
+	ok(strstr(out, "<tr><td>acme</td><td>2024-03-02</td>"
+	    "<td class=\"num\">3</td><td class=\"num\">1</td>"
+	    "<td class=\"num\">0</td><td class=\"num\">2.250</td>"
+	    "<td class=\"num\">10.002</td><td class=\"num\">0.000046 USD"
+	    "</td></tr>") != NULL && strstr(out, "<tr><td>TOTAL</td><td>"
+	    "</td><td class=\"num\">11</td>") != NULL &&
+	    strstr(out, "<tr><td>-</td><td>2024-03-02</td>") != NULL,
+	    "html: the table of the other formats");
+	rc = run("--db", a, "--db", b, "--by", "function", "--format",
+	    "html", "--from", "2024-03-02", NULL);
+	if (!ok(rc == 0 && strstr(out, "by function</title>") != NULL &&
+	    count(out, "class=\"bar\"") == 3 &&
+	    strstr(out, "data-series=\"resize\" data-cost=\"0.000071\"") !=
+	    NULL && strstr(out, "Ledgers ") != NULL &&
+	    strstr(out, "from 2024-03-02T00:00:00Z (inclusive)") != NULL,
+	    "html --by function: by function, from, two ledgers"))
+		diag("%s%s", out, err);
+	rc = run("--db", a, "--format", "html", "--from", "2030-01-01", NULL);
+	ok(rc == 0 && count(out, "class=\"bar\"") == 0 &&
+	    strstr(out, "no cost in this range") != NULL,
+	    "html: no rows, an empty chart");
+
+	/*
+	 * --prune-before 2024-03-02 takes the 5 rows of 03-01 from a (the
+	 * row at 2024-03-01T23:59:59.999999 too, the one at 03-02T00:00
+	 * stays); the rest costs what it did.
+	 */
+	rc = run("--db", a, "--from", "2024-03-02", "--format", "csv", NULL);
+	before = strdup(out);
+	rc = run("--db", a, "--prune-before", "2024-03-02", NULL);
+	ok(rc == 0 && strstr(out, "pruning the rows started before"
+	    " 2024-03-02T00:00:00Z") != NULL &&
+	    strstr(out, "\nhello     2024-03-01         3") != NULL &&
+	    strstr(out, "\nresize    2024-03-01         2") != NULL &&
+	    strstr(out, "\npruned 5 rows (5 requests, 0.001002 USD)\n") !=
+	    NULL && strstr(out, "vacuumed: ") != NULL,
+	    "--prune-before: the summary, then pruned");
+	if (rc != 0 || strstr(out, "pruned 5") == NULL)
+		diag("%s%s", out, err);
+	rc = run("--db", a, "--format", "csv", NULL);
+	ok(rc == 0 && same(out, before), "the rest costs what it did");
+	rc = run("--db", a, "--prune-before", "2024-03-02", NULL);
+	ok(rc == 0 && strstr(out, "nothing to prune") != NULL,
+	    "pruning again: nothing to prune");
+	sqlite3_open(a, &db);
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	rc = run("--db", a, "--prune-before", "2024-03-03", NULL);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	ok(rc == 1 && strstr(err, "busy") != NULL &&
+	    strstr(err, "nothing was pruned") != NULL &&
+	    strstr(out, "pruning the rows") != NULL,
+	    "a ledger held by another writer: busy, exit 1");
+	rc = run("--db", a, "--format", "csv", NULL);
+	ok(rc == 0 && same(out, before), "and nothing went");
+	free(before);
 	rc = run("--help", NULL);
 	ok(rc == 0 && strstr(out, "exclusive") != NULL &&
 	    strstr(out, "rejected") != NULL,
