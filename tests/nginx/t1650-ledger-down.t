@@ -18,6 +18,8 @@ use_handlers hello
 write_ini() {
 	write_config - <<INI
 @GATEWAY@
+status_path  = /fngw/status
+status_allow = 127.0.0.1
 [billing]
 on_failure = $1
 
@@ -51,14 +53,18 @@ test_expect_success 'reject: once a commit fails, new requests get 503' '
 	wait_for "get && [ \"\$code\" = 503 ]" 10 &&
 	json_error body usage_unavailable head &&
 	grep -q "usage ledger cannot be written" "$T/fngw.log" &&
-	[ -s "$T/usage.db.spill" ]
+	[ -s "$T/usage.db.spill" ] &&
+	curl -s "$BASE/fngw/status" | grep -q "\"usage_writable\":false" &&
+	curl -s "$BASE/fngw/status?format=prometheus" |
+	    grep -qx "fngw_usage_writable 0"
 '
 
 test_expect_success 'reject: writable again, it serves by itself, spill replayed' '
 	unfreeze &&
 	wait_for "get && [ \"\$code\" = 200 ]" 10 &&
 	wait_for "[ ! -e \"$T/usage.db.spill\" ]" 10 &&
-	grep -q "usage ledger writable again" "$T/fngw.log"
+	grep -q "usage ledger writable again" "$T/fngw.log" &&
+	curl -s "$BASE/fngw/status" | grep -q "\"usage_writable\":true"
 '
 
 test_expect_success 'reject: every request the client saw has its one row' '
