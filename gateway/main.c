@@ -47,7 +47,7 @@ usage_exit(void)
 	    "       fngw check -c FILE\n"
 	    "       fngw usage [-c FILE] --db FILE [--db FILE ...]"
 	    " [--from DATE] [--to DATE]\n"
-	    "                  [--by function|tenant|day|hour[,...]]"
+	    "                  [--by function|tenant|node|day|hour[,...]]"
 	    " [--format table|csv|json|html]\n"
 	    "       fngw version\n");
 	exit(1);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "report.h"
 #include "usage.h"
 
@@ -32,7 +33,7 @@ struct rpt_period {
 };
 
 const char *const rpt_key_names[] = { "function", "tenant", "day",
-    "hour" };
+    "hour", "node" };
 
 /* The keys over the hourly partial sums of rpt_query_db (h: hour). */
 static const char *const rpt_key_sql[] = {
@@ -40,11 +41,12 @@ static const char *const rpt_key_sql[] = {
 	"tenant",
 	"strftime('%Y-%m-%d', h * 3600, 'unixepoch')",
 	"strftime('%Y-%m-%d %H:00', h * 3600, 'unixepoch')",
+	"node",
 };
 
 static const char rpt_synopsis[] =
 "usage: fngw usage [-c FILE] --db FILE [--db FILE ...] [--from DATE]\n"
-"                  [--to DATE] [--by function|tenant|day|hour[,...]]\n"
+"                  [--to DATE] [--by function|tenant|node|day|hour[,...]]\n"
 "                  [--format table|csv|json|html]\n"
 "       fngw usage --db FILE --prune-before DATE [--by KEYS]\n";
 
@@ -67,7 +69,8 @@ static const char rpt_help[] =
 "                after printing them as a table (--by, default\n"
 "                function,day); then VACUUM.  Safe while fngw writes;\n"
 "                exits 1 when the ledger stays busy for 5 s\n"
-"  -c FILE       accepted; prices always come from each ledger\n"
+"  -c FILE       without --db: the ledger is FILE's [gateway] billing_db\n"
+"                (prices are always each ledger's own periods)\n"
 "\n"
 "requests counts every row, throttled and rejected ones included;\n"
 "errors counts error, timeout, crash and limit outcomes.  Cost is\n"
@@ -350,9 +353,12 @@ rpt_query_db(struct rpt *r, sqlite3 *db, const char *path)
 	char			 sql[2048], keys[512], by[64];
 	size_t			 nper = 0, k;
 	int64_t			 lo, hi;
-	int			 i, rc;
+	int			 i, rc, has_node;
 
+	/* The node is not in the covering index: read only when asked. */
 	keys[0] = by[0] = '\0';
+	for (i = 0, has_node = 0; i < r->r_nkeys; i++)
+		has_node |= r->r_key[i] == KEY_NODE;
 	for (i = 0; i < r->r_nkeys; i++) {
 		(void)strcat(keys, rpt_key_sql[r->r_key[i]]);
 		(void)strcat(keys, ", ");
@@ -366,14 +372,14 @@ rpt_query_db(struct rpt *r, sqlite3 *db, const char *path)
 	    " sum(CASE WHEN outcome IN ('rejected', 'throttled') THEN 0"
 	    " ELSE n END), sum(mbms), sum(cpu)"
 	    " FROM (SELECT started_at / 3600000000 AS h, function, tenant,"
-	    " outcome, count(*) AS n,"
+	    " outcome, %s AS node, count(*) AS n,"
 	    " sum(coalesce(memory_mb, 0) * coalesce(billed_ms, 0)) AS mbms,"
 	    " sum(coalesce(cpu_user_us, 0) + coalesce(cpu_sys_us, 0)) AS cpu"
 	    " FROM invocations"
 	    " WHERE started_at / 3600000000 BETWEEN ?3 AND ?4"
 	    " AND started_at >= ?1 AND started_at < ?2"
-	    " GROUP BY 1, 2, 3, 4)"
-	    " GROUP BY %s", keys, by);
+	    " GROUP BY 1, 2, 3, 4, 5)"
+	    " GROUP BY %s", keys, has_node ? "node" : "NULL", by);
 
 	if (rpt_periods(db, path, &per, &nper) == -1)
 		return -1;
@@ -751,7 +757,8 @@ usage_report_main(int argc, char **argv)
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	struct rpt	 r, c;
-	const char	**dbs = NULL;
+	struct config	*cf = NULL;
+	const char	**dbs = NULL, *cpath = NULL, *errstr;
 	int64_t		 prune = 0;
 	size_t		 ndb = 0, i;
 	int		 ch, ret = 1, by = 0, pruning = 0, ranged = 0;
@@ -772,8 +779,7 @@ usage_report_main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+:c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			/* XXX prices come from each ledger's own periods;
-			 * -c is accepted for the html format's settings. */
+			cpath = optarg;
 			break;
 		case 'd':
 			dbs[ndb++] = optarg;
@@ -841,9 +847,19 @@ usage_report_main(int argc, char **argv)
 		    argv[optind]);
 		goto fail;
 	}
+	/* Without --db, -c FILE names the ledger: its billing_db.  The
+	 * prices are each ledger's own periods either way: those in force
+	 * when each row was written. */
+	if (ndb == 0 && cpath != NULL) {
+		if ((cf = config_load(cpath, &errstr)) == NULL) {
+			fprintf(stderr, "fngw usage: %s\n", errstr);
+			goto fail;
+		}
+		dbs[ndb++] = cf->cf_billing_db;
+	}
 	if (ndb == 0) {
-		fprintf(stderr, "fngw usage: --db FILE is required\n%s",
-		    rpt_synopsis);
+		fprintf(stderr, "fngw usage: --db FILE (or -c FILE) is "
+		    "required\n%s", rpt_synopsis);
 		goto fail;
 	}
 	if (pruning) {
@@ -899,5 +915,6 @@ fail:
 	rpt_free(&r);
 	rpt_free(&c);
 	free(dbs);
+	config_free(cf);
 	return ret;
 }

@@ -11,13 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RPT_MAXKEYS	4
+#define RPT_MAXKEYS	5
 #define RPT_SCALE	1000000000000ULL	/* prices in 10^-12 units */
 #define RPT_MBMS_PER_GBS 1024000ULL		/* MB·ms in one GB-s */
 #define RPT_BUSY_MS	5000		/* wait for fngw's writer (locks) */
 #define RPT_NVALS	6	/* requests ... cost, then currency */
 
-enum rpt_key { KEY_FUNCTION, KEY_TENANT, KEY_DAY, KEY_HOUR };
+enum rpt_key { KEY_FUNCTION, KEY_TENANT, KEY_DAY, KEY_HOUR, KEY_NODE };
 enum rpt_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_HTML };
 
 /*
