@@ -125,6 +125,8 @@ bench: deps
 	@sh bench/warm-vs-spawn-fcgi.sh
 	@sh bench/cold-start.sh
 	@sh bench/usage-report.sh
+	@sh bench/ledger-cost.sh
+	@sh bench/billing-accuracy.sh
 
 # A short run of each benchmark, so that they keep working (make check
 # runs it); the reports go to build/bench-smoke, not bench/out.
@@ -137,9 +139,15 @@ bench-smoke: all
 	BENCH_OUT=build/bench-smoke SAMPLES=3 sh bench/cold-start.sh >/dev/null
 	BENCH_OUT=build/bench-smoke ROWS=100000 RUNS=1 \
 	    sh bench/usage-report.sh >/dev/null
+	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
+	    sh bench/ledger-cost.sh >/dev/null
+	BENCH_OUT=build/bench-smoke SAMPLES=3 \
+	    sh bench/billing-accuracy.sh >/dev/null
 	@grep -H 'req/s (mean' build/bench-smoke/*.txt
 	@grep -H 'cold start p50' build/bench-smoke/cold-start.txt
 	@grep -H 'best' build/bench-smoke/usage-report.txt
+	@grep -H 'rows in on' build/bench-smoke/ledger-cost.txt
+	@grep -HE 'billed_ms|cpu ' build/bench-smoke/billing-accuracy.txt
 .PHONY: bench bench-smoke
 
 # Unit tests of both builds, then the gateway and nginx tiers against the
