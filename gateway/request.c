@@ -25,10 +25,14 @@
 #include "usage.h"
 
 #define REQUEST_MAX_PAIRS	10000
+/* Rows waiting for the ledger past which new requests are refused, in
+ * any on_failure mode: the queue in memory is bounded. */
+#define REQUEST_MAX_BACKLOG	10000
 
 static struct usage	*request_ledger;	/* borrowed */
 static uint64_t		 request_rid[2];	/* request id generator */
 static unsigned long	 request_alive;
+static unsigned long	 request_dropped;	/* refusals' rows not kept */
 
 void
 request_setup(struct usage *u)
@@ -387,7 +391,17 @@ request_finish(struct request *rq)
 		 * 503 must not: when even the spill cannot be written, the
 		 * refusal would hang until the ledger comes back. */
 		ur->ur_token = NULL;
-		usage_submit(request_ledger, ur);
+		if (usage_backlog(request_ledger) < 2 * REQUEST_MAX_BACKLOG)
+			usage_submit(request_ledger, ur);
+		else {
+			/* Bounded: a flood of refusals while nothing can be
+			 * written keeps no more rows (each billed zero). */
+			if (request_dropped++ % 1000 == 0)
+				log_error("usage ledger down and %d rows "
+				    "waiting: %lu refusals not recorded",
+				    2 * REQUEST_MAX_BACKLOG, request_dropped);
+			usage_row_free(ur);
+		}
 		front_end(rq);
 		return;
 	}
@@ -593,8 +607,11 @@ request_dispatch(struct request *rq)
 		return;
 	}
 	/* Not unmetered: while the ledger cannot be written, new work is
-	 * refused, unless the admin chose on_failure = serve. */
-	if (!cf->cf_on_failure_serve && usage_unavailable(request_ledger)) {
+	 * refused, unless the admin chose on_failure = serve; and in any
+	 * mode once REQUEST_MAX_BACKLOG rows wait in memory (the ledger and
+	 * its spill both down). */
+	if ((!cf->cf_on_failure_serve && usage_unavailable(request_ledger)) ||
+	    usage_backlog(request_ledger) >= REQUEST_MAX_BACKLOG) {
 		request_reject(rq, 503, "usage_unavailable", "the usage ledger "
 		    "cannot be written; try again later");
 		return;
