@@ -54,6 +54,12 @@ cleanup() {
 	signal_all TERM
 	wait_for 100 all_stopped || :
 	signal_all KILL
+	# Any background job whose pid we never recorded (the script was
+	# stopped between starting it and saving its pid) must not keep the
+	# final wait from returning.
+	for p in $(jobs -p); do
+		kill -KILL "$p" 2>/dev/null || :
+	done
 	wait 2>/dev/null || :
 	if [ -n "$tmp" ]; then
 		rm -rf "$tmp"
