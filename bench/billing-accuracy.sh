@@ -143,14 +143,8 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-# World-traversable: nginx's workers and the functions run as nobody.
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/bin" "$tmp/nginx" "$tmp/run"
-for h in sleep work counter_fcgi; do
-	install -m 0755 "$top/handlers/$h" "$tmp/bin/$h"
-done
-cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+scratch_setup bin nginx run
+copy_handlers sleep work counter_fcgi
 port=$(free_port) || die "no free port"
 
 # One warm instance serves every warm request: its figures are deltas
@@ -189,21 +183,7 @@ fngw_pid=$!
 wait_for 100 test -S "$tmp/fngw.sock" ||
     die "fngw did not start: $(tail -n 20 "$tmp/fngw.log")"
 
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	proxy_temp_path $tmp/nginx/proxy;
-	scgi_temp_path $tmp/nginx/scgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-
+nginx_conf <<EOF
 	upstream fngw {
 		server unix:$tmp/fngw.sock;
 		keepalive 16;
@@ -215,12 +195,8 @@ http {
 			include $top/nginx/fngw.conf;
 		}
 	}
-}
 EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-wait_for 100 test -s "$tmp/nginx.pid" ||
-    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+start_nginx
 
 base=http://127.0.0.1:$port
 wait_for 50 answers "$base/warm" '^count=' ||

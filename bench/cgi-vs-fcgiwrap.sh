@@ -50,12 +50,8 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-# World-traversable: nginx's workers and the functions run as nobody.
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/bin" "$tmp/nginx"
-install -m 0755 "$top/handlers/hello" "$tmp/bin/hello"
-cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+scratch_setup bin nginx
+copy_handlers hello
 port=$(free_port) || die "no free port"
 
 # A: fngw, if it is built.
@@ -99,21 +95,7 @@ wait_for 100 test -S "$tmp/fcgiwrap/fcgiwrap.sock" ||
     die "fcgiwrap did not start: $(cat "$tmp/fcgiwrap.log")"
 chmod 0666 "$tmp/fcgiwrap/fcgiwrap.sock"
 
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	proxy_temp_path $tmp/nginx/proxy;
-	scgi_temp_path $tmp/nginx/scgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-
+nginx_conf <<EOF
 	upstream fngw {
 		server unix:$tmp/fngw.sock;
 		keepalive 16;
@@ -136,12 +118,8 @@ http {
 			fastcgi_pass fcgiwrap;
 		}
 	}
-}
 EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-wait_for 100 test -s "$tmp/nginx.pid" ||
-    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+start_nginx
 
 url_a=http://127.0.0.1:$port/hello
 url_b=http://127.0.0.1:$port/fcgiwrap/hello

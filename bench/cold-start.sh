@@ -85,12 +85,8 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-# World-traversable: nginx's workers and the functions run as nobody.
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/bin" "$tmp/nginx" "$tmp/run" "$tmp/spawn"
-install -m 0755 "$top/handlers/counter_fcgi" "$tmp/bin/counter_fcgi"
-cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+scratch_setup bin nginx run spawn
+copy_handlers counter_fcgi
 "$CC" -O2 -Wall -Wextra -o "$tmp/spawntime" "$top/bench/spawntime.c" \
     2>"$tmp/cc.log" || die "cannot build spawntime: $(cat "$tmp/cc.log")"
 port=$(free_port) || die "no free port"
@@ -128,21 +124,7 @@ EOF
 fi
 
 if [ -n "$fngw_pid" ]; then
-	cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	proxy_temp_path $tmp/nginx/proxy;
-	scgi_temp_path $tmp/nginx/scgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-
+	nginx_conf <<EOF
 	upstream fngw {
 		server unix:$tmp/fngw.sock;
 		keepalive 16;
@@ -154,12 +136,8 @@ http {
 			include $top/nginx/fngw.conf;
 		}
 	}
-}
 EOF
-	nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
-	nginx_pid=$!
-	wait_for 100 test -s "$tmp/nginx.pid" ||
-	    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+	start_nginx
 	url=http://127.0.0.1:$port/counter
 	if ! wait_for 50 answers "$url" '^count='; then
 		warn "fngw does not answer $url:"

@@ -148,10 +148,7 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-# World-traversable: nginx's workers and the functions run as nobody.
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/bin" "$tmp/nginx" "$tmp/on/run" "$tmp/off/run"
+scratch_setup bin nginx on/run off/run
 pid_file=$tmp/gateways.pids	# both gateways' pids, for cleanup
 : >"$pid_file"
 
@@ -167,9 +164,7 @@ if [ ! -x "$FNGW_OFF" ]; then
 	[ -x "$FNGW_OFF" ] || die "make NO_LEDGER=1 made no $FNGW_OFF"
 fi
 
-install -m 0755 "$top/handlers/counter_fcgi" "$tmp/bin/counter_fcgi"
-install -m 0755 "$top/handlers/hello" "$tmp/bin/hello"
-cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+copy_handlers counter_fcgi hello
 port=$(free_port) || die "no free port"
 
 # The two locations: the repository's snippet, another fastcgi_pass.
@@ -187,21 +182,7 @@ for g in on off; do
 	    die "fngw ($g) did not start: $(tail -n 20 "$tmp/$g/fngw.log")"
 done
 
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	proxy_temp_path $tmp/nginx/proxy;
-	scgi_temp_path $tmp/nginx/scgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-
+nginx_conf <<EOF
 	# The same settings for both, but the socket.
 	upstream fngw_on {
 		server unix:$tmp/on/fngw.sock;
@@ -220,12 +201,8 @@ http {
 			include $tmp/off.conf;
 		}
 	}
-}
 EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-wait_for 100 test -s "$tmp/nginx.pid" ||
-    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+start_nginx
 
 base=http://127.0.0.1:$port
 for g in on off; do

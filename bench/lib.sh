@@ -1,7 +1,8 @@
 # lib.sh -- the shell functions the benchmarks in bench/ share: messages
-# (warn, die, say), stopping what they started (cleanup, stop_fngw),
-# polling (wait_for, not_running, answers), a free port, and the
-# measures (rate, rss_kb, mean).  POSIX sh, for dash.
+# (warn, die, say), the scratch folder (scratch_setup, copy_handlers),
+# nginx (nginx_conf, start_nginx), stopping what they started (cleanup,
+# stop_fngw), polling (wait_for, not_running, answers), a free port, and
+# the measures (rate, rss_kb, mean).  POSIX sh, for dash.
 #
 # A script sets -eu, its name and top, then sources this file:
 #
@@ -10,17 +11,27 @@
 #	. "$top/bench/lib.sh"
 #
 # and later sets what the functions read: report (say writes to
-# $report.tmp, cleanup removes it), tmp (the scratch folder, from
-# mktemp), nginx_pid and fngw_pid as it starts them, and THREADS,
-# CONNS and DURATION for rate.  cleanup also stops the process groups
-# led by the pids in group_pids, and the pids listed in the file
-# pid_file (read when cleanup runs).  Install it with
+# $report.tmp, cleanup removes it), fngw_pid as it starts fngw, and
+# THREADS, CONNS and DURATION for rate.  scratch_setup makes tmp, the
+# scratch folder the others work in; start_nginx sets nginx_pid.
+# cleanup also stops the process groups led by the pids in group_pids,
+# and the pids listed in the file pid_file (read when cleanup runs).
+# Install it first, then make the scratch folder and start nginx:
 #
 #	trap cleanup EXIT
 #	trap 'exit 1' INT TERM
+#	scratch_setup bin nginx run	# $tmp and these folders in it
+#	copy_handlers hello		# handlers/hello to $tmp/bin
+#	port=$(free_port) || die "no free port"
+#	nginx_conf <<EOF
+#		upstream fngw { server unix:$tmp/fngw.sock; }
+#		server { listen 127.0.0.1:$port; ... }
+#	EOF
+#	start_nginx
 #
-# The functions use the globals i, n, p, hex, pid and more_pids:
-# a script keeps its own loops' counters out of those.
+# (start_nginx wants the folder nginx.)  The functions use the
+# globals i, n, p, h, hex, pid and more_pids: a script keeps its own
+# loops' counters out of those.
 
 tmp=
 nginx_pid=
@@ -112,6 +123,61 @@ stop_fngw() {
 	    kill -KILL "$fngw_pid" 2>/dev/null || :
 	wait "$fngw_pid" 2>/dev/null || :
 	fngw_pid=
+}
+
+# Make the scratch folder, tmp, and the folders $1... in it.  It is
+# world-traversable: nginx's workers and the functions run as nobody.
+scratch_setup() {
+	tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
+	chmod 0755 "$tmp"
+	for h in "$@"; do
+		mkdir -p "$tmp/$h"
+	done
+}
+
+# Copy handlers/NAME... to $tmp/bin, runnable by anyone.
+copy_handlers() {
+	for h in "$@"; do
+		install -m 0755 "$top/handlers/$h" "$tmp/bin/$h"
+	done
+}
+
+# Write $tmp/nginx.conf: the part all the benchmarks share (one worker,
+# in the foreground; its pid file, log and temporary files in the
+# scratch folder), then the rest of the http {} block from stdin (the
+# upstreams and the server), then the block's end.  The config's folder
+# gets a copy of fastcgi_params, which nginx/fngw.conf includes.
+nginx_conf() {
+	cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+	{
+		cat <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	proxy_temp_path $tmp/nginx/proxy;
+	scgi_temp_path $tmp/nginx/scgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+
+EOF
+		cat
+		echo '}'
+	} >"$tmp/nginx.conf"
+}
+
+# Start nginx on $tmp/nginx.conf, its prefix $tmp/nginx, and wait for
+# its pid file, at most 10 seconds; its pid in nginx_pid.
+start_nginx() {
+	nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
+	nginx_pid=$!
+	wait_for 100 test -s "$tmp/nginx.pid" ||
+	    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
 }
 
 # A 127.0.0.1 port in 20000-31999 (below the ephemeral range, which

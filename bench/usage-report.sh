@@ -44,10 +44,8 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/run" "$tmp/bin"
-install -m 0755 "$top/handlers/hello" "$tmp/bin/hello"
+scratch_setup run bin
+copy_handlers hello
 db=$tmp/usage.db
 
 # Epoch milliseconds.

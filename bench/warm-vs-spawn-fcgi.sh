@@ -90,12 +90,8 @@ trap 'exit 1' INT TERM
 
 mkdir -p "$out"
 : >"$report.tmp"
-# World-traversable: nginx's workers and the functions run as nobody.
-tmp=$(mktemp -d /tmp/fngw-bench.XXXXXX)
-chmod 0755 "$tmp"
-mkdir -p "$tmp/bin" "$tmp/nginx" "$tmp/run"
-install -m 0755 "$top/handlers/counter_fcgi" "$tmp/bin/counter_fcgi"
-cp /etc/nginx/fastcgi_params "$tmp/fastcgi_params"
+scratch_setup bin nginx run
+copy_handlers counter_fcgi
 port=$(free_port) || die "no free port"
 
 # The location's directives, shared by A and B: the repository's
@@ -157,21 +153,7 @@ direct_pids=$(cat "$pid_file")
 [ "$(echo "$direct_pids" | wc -w)" -eq "$N" ] ||
     die "spawn-fcgi started $(echo "$direct_pids" | wc -w) of $N processes"
 
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	proxy_temp_path $tmp/nginx/proxy;
-	scgi_temp_path $tmp/nginx/scgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-
+nginx_conf <<EOF
 	# The same settings for both, but the socket.
 	upstream fngw {
 		server unix:$tmp/fngw.sock;
@@ -190,12 +172,8 @@ http {
 			include $tmp/direct.conf;
 		}
 	}
-}
 EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-wait_for 100 test -s "$tmp/nginx.pid" ||
-    die "nginx did not start: $(cat "$tmp/nginx/error.log")"
+start_nginx
 
 url_a=http://127.0.0.1:$port/counter
 url_b=http://127.0.0.1:$port/direct/counter
