@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define USAGE_SCHEMA_VERSION	2
+#define USAGE_SCHEMA_VERSION	3
 
 struct usage;
 
