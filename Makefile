@@ -99,7 +99,8 @@ build/tools/%: tests/tools/%.c
 # first install.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
-	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium
+	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium \
+	   clang libclang-rt-14-dev
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -160,6 +161,60 @@ check: deps
 	    tests/gateway/*.t tests/nginx/*.t
 	FNGW=build/san/fngw prove -j2 tests/gateway/*.t tests/nginx/*.t
 	$(MAKE) --no-print-directory bench-smoke
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# libFuzzer targets, one per tests/fuzz/fuzz_*.c, linked against the
+# library built again with their instrumentation into build/fuzz.
+# `make fuzz` runs each for FUZZ_SECONDS on a copy of its seed corpus
+# (tests/fuzz/corpus/TARGET) in build/fuzz/corpus-TARGET and fails on
+# any crash, leak, invariant or hang; what it found is in
+# build/fuzz/TARGET-crash-*, its log in build/fuzz/TARGET.log.
+FUZZ_SECONDS ?= 60
+FUZZ_CC	 = clang
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	   -g -O1
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRCS:tests/fuzz/%.c=%)
+FUZZ_BINS = $(FUZZ_NAMES:%=build/fuzz/%)
+# The modules under test and what they need, not the whole library
+# (clang -Werror refuses usage.c's deliberate string concatenation in
+# its list of migrations).
+FUZZ_WNO =
+FUZZ_OBJS = $(patsubst %,build/fuzz/%.o,fcgi reply route config inifile \
+	   log util)
+
+build/fuzz/%.o: gateway/%.c gateway/*.h
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(CPPFLAGS) $(CFLAGS) $(FUZZ_FLAGS) $(FUZZ_WNO) \
+	    -c -o $@ $<
+
+build/fuzz/libfngw.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libfngw.a
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(FUZZ_FLAGS) \
+	    -o $@ $< build/fuzz/libfngw.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
+
+$(FUZZ_NAMES:%=fuzz-run-%): fuzz-run-%: build/fuzz/%
+	@rm -rf build/fuzz/corpus-$*
+	@mkdir -p build/fuzz/corpus-$*
+	@cp tests/fuzz/corpus/$*/* build/fuzz/corpus-$*/
+	@if build/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/$*- \
+	    build/fuzz/corpus-$* </dev/null >build/fuzz/$*.log 2>&1; then \
+	    echo "$*: $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	    build/fuzz/$*.log) runs in $(FUZZ_SECONDS) s, no finding"; \
+	else \
+	    tail -n 60 build/fuzz/$*.log; \
+	    echo "$*: FOUND a crash: build/fuzz/$*.log," \
+	    "build/fuzz/$*-crash-* (or -leak-, -timeout-)"; \
+	    exit 1; \
+	fi
+.PHONY: fuzz fuzz-build $(FUZZ_NAMES:%=fuzz-run-%)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers

@@ -33,6 +33,9 @@ log_parse_level(const char *s, enum log_level *l)
 	return -1;
 }
 
+static void	log_vemit(const char *, const char *, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vemit(const char *level, const char *func, const char *fmt, va_list ap)
 {
