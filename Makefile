@@ -151,6 +151,14 @@ bench-smoke: all
 	@grep -HE 'billed_ms|cpu ' build/bench-smoke/billing-accuracy.txt
 .PHONY: bench bench-smoke
 
+# The soak: 100 000 requests through nginx mixing good, crashing,
+# timing-out and oversized calls (make check runs 5 000 of the same
+# test, tests/nginx/t2300-soak.t, with the others, on both builds).
+soak: deps
+	$(MAKE) all tools
+	SOAK_REQUESTS=100000 prove -v tests/nginx/t2300-soak.t
+.PHONY: soak
+
 # Unit tests of both builds, then the gateway and nginx tiers against the
 # plain build and again against the sanitizer build (the harness fails a
 # test on any sanitizer report in fngw's log).

@@ -485,10 +485,11 @@ cgi_out_cb(struct ev *ev, uint32_t events)
 	}
 	if (n == 0)
 		cgi_close_out(rq);
-	/* A reply cut short is judged once the child is reaped: a crash
-	 * is a crash, not a malformed reply. */
-	stop = request_output(rq, chunk, (size_t)n, rq->rq_out_eof &&
-	    rq->rq_reaped);
+	/* A reply cut short is judged by cgi_maybe_finish(), once the
+	 * child is reaped and after its exit status: a crash is a crash,
+	 * not a malformed reply (judging here, when the reap came first,
+	 * billed one crash in seven as an error). */
+	stop = request_output(rq, chunk, (size_t)n, 0);
 	if (stop == -1)
 		cgi_abort(rq, 502);
 	else if (stop == 1 && rq->rq_out != -1)
