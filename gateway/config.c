@@ -407,12 +407,72 @@ cf_fn_ids(struct cf_loader *l, struct fn *fn)
 	if ((v = inifile_get(&l->l_cs, "group")) != NULL &&
 	    cf_group(l, "group", v, &fn->fn_gid) == -1)
 		return -1;
-	/* XXX min_uid is stored; only uid 0 is refused for now. */
 	if (fn->fn_uid == 0 && !cf->cf_allow_root)
 		return cf_err(l, "user", "\"%s\" is uid 0; running functions "
 		    "as root needs allow_root = yes in [gateway]",
 		    fn->fn_user != NULL ? fn->fn_user : cf->cf_user);
+	/* suEXEC's rule: no system user (below min_uid) runs a function.
+	 * Only as root: otherwise every function runs as fngw's user. */
+	if (geteuid() == 0 && fn->fn_uid != 0 &&
+	    fn->fn_uid < (uid_t)cf->cf_min_uid && !cf->cf_allow_root)
+		return cf_err(l, "user", "\"%s\" is uid %u, a system user "
+		    "(below min_uid %lld)", fn->fn_user != NULL ?
+		    fn->fn_user : cf->cf_user, (unsigned)fn->fn_uid,
+		    (long long)cf->cf_min_uid);
 	return 0;
+}
+
+/*
+ * What a function is must be trusted as much as the user it runs as
+ * (suEXEC's checks): its executable and the folder holding it writable
+ * by neither group nor others, and owned by root or the function's
+ * user; its env_file (secrets) readable by nobody else.  The user is
+ * fngw's own when fngw is not root.
+ */
+static int
+cf_trust(struct cf_loader *l, const char *key, const char *path,
+    uid_t uid, int is_dir)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return cf_err(l, key, "%s: %s", path, strerror(errno));
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return cf_err(l, key, "%s%s: writable by %s (chmod go-w)",
+		    path, is_dir ? " (its folder)" : "",
+		    st.st_mode & S_IWOTH ? "others" : "its group");
+	if (st.st_uid != 0 && st.st_uid != uid)
+		return cf_err(l, key, "%s%s: owned by uid %u, neither root "
+		    "nor the function's user (uid %u)", path, is_dir ?
+		    " (its folder)" : "", (unsigned)st.st_uid, (unsigned)uid);
+	return 0;
+}
+
+static int
+cf_fn_trust(struct cf_loader *l, struct fn *fn)
+{
+	struct stat	 st;
+	char		*dir, *slash, *envf = NULL;
+	uid_t		 uid = geteuid() == 0 ? fn->fn_uid : geteuid();
+	int		 rc;
+
+	if (cf_trust(l, "exec", fn->fn_exec, uid, 0) == -1)
+		return -1;
+	if ((dir = strdup(fn->fn_exec)) == NULL)
+		return cf_err(l, "exec", "%s", strerror(errno));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	rc = cf_trust(l, "exec", dir, uid, 1);
+	free(dir);
+	if (rc == -1 || inifile_get(&l->l_cs, "env_file") == NULL)
+		return rc;
+	if (inifile_path(&l->l_cs, "env_file", &envf) == -1)
+		return -1;
+	if (stat(envf, &st) == 0 && (st.st_mode & S_IROTH))
+		rc = cf_err(l, "env_file", "%s: readable by others: it holds "
+		    "the function's secrets (chmod o-r)", envf);
+	free(envf);
+	return rc;
 }
 
 static int
@@ -513,7 +573,7 @@ cf_fn(struct cf_loader *l)
 	fn->fn_queue_timeout_ms = 5000;
 	if (cf_fn_misc(l, fn) == -1 || cf_fn_methods(l, fn) == -1 ||
 	    cf_fn_exec(l, fn) == -1 || cf_fn_ids(l, fn) == -1 ||
-	    cf_fn_env(l, fn) == -1 ||
+	    cf_fn_env(l, fn) == -1 || cf_fn_trust(l, fn) == -1 ||
 	    inifile_duration(is, "timeout", &fn->fn_timeout_ms, 1) == -1 ||
 	    inifile_size(is, "memory", &fn->fn_memory) == -1 ||
 	    inifile_duration(is, "cpu", &cpu, 0) == -1 ||

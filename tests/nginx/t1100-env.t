@@ -4,7 +4,7 @@
 . "${0%/*}/../lib.sh"
 
 use_handlers env
-printf 'SECRET_KEY=s3cret\nOTHER=x y\n' >fn.env
+printf 'SECRET_KEY=s3cret\nOTHER=x y\n' >fn.env && chmod 600 fn.env
 FNGW_ENV="SECRET_TOKEN=leak PATH=/opt/leak/bin:/usr/bin:/bin"
 start_gateway - <<'INI'
 @GATEWAY@

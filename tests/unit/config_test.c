@@ -314,12 +314,84 @@ test_root(void)
 	config_free(cf);
 }
 
+/*
+ * suEXEC's refusals, on files made here with the modes under test: the
+ * executable or its folder writable by group or others, owned by
+ * another user, a readable env_file, a system user below min_uid.
+ */
+static void
+trust_case(const char *dir, const char *body, const char *key,
+    const char *what)
+{
+	char	path[512];
+	FILE	*f;
+
+	(void)snprintf(path, sizeof(path), "%s/t.ini", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fprintf(f, "[fn.t]\nroute = ^/t$\nexec = %s/bin/t.sh\n%s", dir, body);
+	fclose(f);
+	expect_err(path, "t.ini", "fn.t", key, what);
+}
+
+static void
+test_trust(void)
+{
+	char	 dir[] = "/tmp/config_trust.XXXXXX", p[512], q[512];
+	FILE	*f;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	(void)chmod(dir, 0755);
+	(void)snprintf(p, sizeof(p), "%s/bin", dir);
+	(void)mkdir(p, 0755);
+	(void)chmod(p, 0755);
+	(void)snprintf(p, sizeof(p), "%s/bin/t.sh", dir);
+	if ((f = fopen(p, "w")) == NULL)
+		abort();
+	fputs("#!/bin/sh\n", f);
+	fclose(f);
+
+	(void)chmod(p, 0775);
+	trust_case(dir, "", "exec", "writable by its group");
+	(void)chmod(p, 0757);
+	trust_case(dir, "", "exec", "writable by others");
+	(void)chmod(p, 0755);
+	(void)snprintf(q, sizeof(q), "%s/bin", dir);
+	(void)chmod(q, 0777);
+	trust_case(dir, "", "exec", "(its folder): writable by others");
+	(void)chmod(q, 0755);
+	(void)snprintf(q, sizeof(q), "%s/secret.env", dir);
+	if ((f = fopen(q, "w")) == NULL)
+		abort();
+	fputs("KEY=v\n", f);
+	fclose(f);
+	(void)chmod(q, 0644);
+	trust_case(dir, "env_file = secret.env\n", "env_file",
+	    "readable by others");
+	if (geteuid() == 0) {
+		(void)chmod(q, 0600);
+		if (chown(p, 12345, 0) == 0)
+			trust_case(dir, "", "exec", "owned by uid 12345");
+		(void)chown(p, 0, 0);
+		trust_case(dir, "user = daemon\n", "user",
+		    "a system user (below min_uid 1000)");
+	} else
+		ok(1, "# SKIP ownership and min_uid: not root");
+	(void)snprintf(q, sizeof(q), "rm -rf '%s'", dir);
+	(void)!system(q);
+}
+
 int
 main(void)
 {
+	/* git keeps no read bits: the secrets file must not be readable
+	 * by others, or config_load() refuses it (test_trust). */
+	(void)chmod(FX "acme.env", 0600);
 	test_full();
 	test_defaults();
 	test_print();
+	test_trust();
 
 	expect_err(FX "nonexistent.ini", "nonexistent.ini", NULL, NULL,
 	    "No such file");
