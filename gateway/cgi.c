@@ -312,9 +312,21 @@ cgi_start(struct request *rq)
 	const struct fn	*fn = rq->rq_fn;
 	struct spawn	*sp = &rq->rq_sp;
 	const char	*errstr;
+	char		 why[512];
 
 	rq->rq_state = RQ_SPAWNING;
 	timer_cancel(&rq->rq_qtimer);
+	/* suEXEC checks its target at every exec, not only at start-up:
+	 * a file made writable since is not run. */
+	if (config_fn_trusted(fn, why, sizeof(why)) == -1) {
+		log_error("fn=%s request_id=%s not run: %s", fn->fn_name,
+		    rq->rq_reqid, why);
+		request_fail(rq, 502, "bad_gateway", "the function's "
+		    "executable cannot be trusted (see the log)");
+		rq->rq_outcome = "error";
+		request_finish(rq);
+		return;
+	}
 	if ((rq->rq_envp = cgi_env_build(rq, &errstr)) == NULL) {
 		request_fail(rq, 502, "bad_gateway", errstr);
 		rq->rq_outcome = "error";

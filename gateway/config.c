@@ -430,42 +430,56 @@ cf_fn_ids(struct cf_loader *l, struct fn *fn)
  * fngw's own when fngw is not root.
  */
 static int
-cf_trust(struct cf_loader *l, const char *key, const char *path,
-    uid_t uid, int is_dir)
+cf_trust(const char *path, uid_t uid, int is_dir, char *why, size_t len)
 {
 	struct stat	st;
 
 	if (stat(path, &st) == -1)
-		return cf_err(l, key, "%s: %s", path, strerror(errno));
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return cf_err(l, key, "%s%s: writable by %s (chmod go-w)",
+		(void)snprintf(why, len, "%s: %s", path, strerror(errno));
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		(void)snprintf(why, len, "%s%s: writable by %s (chmod go-w)",
 		    path, is_dir ? " (its folder)" : "",
 		    st.st_mode & S_IWOTH ? "others" : "its group");
-	if (st.st_uid != 0 && st.st_uid != uid)
-		return cf_err(l, key, "%s%s: owned by uid %u, neither root "
+	else if (st.st_uid != 0 && st.st_uid != uid)
+		(void)snprintf(why, len, "%s%s: owned by uid %u, neither root "
 		    "nor the function's user (uid %u)", path, is_dir ?
 		    " (its folder)" : "", (unsigned)st.st_uid, (unsigned)uid);
-	return 0;
+	else
+		return 0;
+	return -1;
+}
+
+int
+config_fn_trusted(const struct fn *fn, char *why, size_t len)
+{
+	char	*dir, *slash;
+	uid_t	 uid = geteuid() == 0 ? fn->fn_uid : geteuid();
+	int	 rc;
+
+	if (cf_trust(fn->fn_exec, uid, 0, why, len) == -1)
+		return -1;
+	if ((dir = strdup(fn->fn_exec)) == NULL) {
+		(void)snprintf(why, len, "%s", strerror(errno));
+		return -1;
+	}
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	rc = cf_trust(dir, uid, 1, why, len);
+	free(dir);
+	return rc;
 }
 
 static int
 cf_fn_trust(struct cf_loader *l, struct fn *fn)
 {
 	struct stat	 st;
-	char		*dir, *slash, *envf = NULL;
-	uid_t		 uid = geteuid() == 0 ? fn->fn_uid : geteuid();
-	int		 rc;
+	char		*envf = NULL, why[512];
+	int		 rc = 0;
 
-	if (cf_trust(l, "exec", fn->fn_exec, uid, 0) == -1)
-		return -1;
-	if ((dir = strdup(fn->fn_exec)) == NULL)
-		return cf_err(l, "exec", "%s", strerror(errno));
-	if ((slash = strrchr(dir, '/')) != NULL)
-		slash[slash == dir] = '\0';
-	rc = cf_trust(l, "exec", dir, uid, 1);
-	free(dir);
-	if (rc == -1 || inifile_get(&l->l_cs, "env_file") == NULL)
-		return rc;
+	if (config_fn_trusted(fn, why, sizeof(why)) == -1)
+		return cf_err(l, "exec", "%s", why);
+	if (inifile_get(&l->l_cs, "env_file") == NULL)
+		return 0;
 	if (inifile_path(&l->l_cs, "env_file", &envf) == -1)
 		return -1;
 	if (stat(envf, &st) == 0 && (st.st_mode & S_IROTH))

@@ -134,4 +134,11 @@ void		 config_print_routes(const struct config *, int);
 const struct fn	*config_fn(const struct config *, const char *);
 const struct tenant *config_tenant(const struct config *, const char *);
 
+/*
+ * fn's executable and its folder are still as fngw check wants them (not
+ * writable by group or others, owned by root or fn's user): checked
+ * again at each spawn.  -1 and why otherwise.
+ */
+int	config_fn_trusted(const struct fn *, char *, size_t);
+
 #endif /* CONFIG_H */

@@ -187,6 +187,11 @@ instance_start(struct instance *inst, const struct config *cf)
 	inst->i_t_start = util_now_us();
 	inst->i_grace_ms = cf->cf_kill_grace_ms;
 
+	if (config_fn_trusted(fn, msg, sizeof(msg)) == -1) {
+		inst->i_path[0] = '\0';
+		instance_failed_start(inst, msg);
+		return;
+	}
 	n = snprintf(inst->i_path, sizeof(inst->i_path), "%s/%s.%u.sock",
 	    rundir, fn->fn_name, inst->i_seq);
 	if (n < 0 || (size_t)n >= sizeof(inst->i_path))
