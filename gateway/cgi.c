@@ -262,12 +262,9 @@ cgi_deadline(struct timer *t)
 void
 cgi_spawn_prepare(struct spawn *sp, const struct fn *fn)
 {
-	const char	*slash = strrchr(fn->fn_exec, '/');
-
 	memset(sp, 0, sizeof(*sp));
 	sp->sp_argv = fn->fn_argv;
-	sp->sp_dir = strndup(fn->fn_exec, slash && slash != fn->fn_exec ?
-	    (size_t)(slash - fn->fn_exec) : 1);
+	sp->sp_dir = fn->fn_dir;
 	/* fngw as root never runs a function as root unless the config
 	 * allowed it (config.c refuses uid 0 without allow_root). */
 	sp->sp_setids = geteuid() == 0;
@@ -334,7 +331,6 @@ cgi_start(struct request *rq)
 		return;
 	}
 	cgi_spawn_prepare(sp, fn);
-	rq->rq_dir = (char *)sp->sp_dir;
 	sp->sp_envp = rq->rq_envp;
 	sp->sp_token = rq;
 	sp->sp_done = cgi_spawned;
@@ -354,8 +350,6 @@ cgi_spawned(struct spawn *sp)
 {
 	struct request	*rq = sp->sp_token;
 
-	free(rq->rq_dir);
-	rq->rq_dir = NULL;
 	if (sp->sp_pid == -1) {
 		char	msg[256];
 
@@ -717,6 +711,4 @@ cgi_cleanup(struct request *rq)
 	buf_free(&rq->rq_err_buf);
 	util_strv_free(rq->rq_envp);
 	rq->rq_envp = NULL;
-	free(rq->rq_dir);
-	rq->rq_dir = NULL;
 }

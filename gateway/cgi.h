@@ -25,7 +25,7 @@ void	cgi_abort(struct request *, int); /* kill the group; 499/504/400 */
 void	cgi_cleanup(struct request *);	/* close everything; idempotent */
 /* Build the environment (also the params of fastcgi mode). */
 char	**cgi_env_build(struct request *, const char **);
-/* For fastcgi instances: fn's spawn (sp_dir malloc'ed, the caller's),
+/* For fastcgi instances: fn's spawn (everything borrowed from fn),
  * and the instance's own environment (NULL when out of memory). */
 void	cgi_spawn_prepare(struct spawn *, const struct fn *);
 char	**cgi_env_instance(const struct fn *);

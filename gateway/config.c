@@ -322,7 +322,7 @@ static int
 cf_fn_exec(struct cf_loader *l, struct fn *fn)
 {
 	struct stat	 st;
-	const char	*v, *es;
+	const char	*v, *es, *slash;
 	char		**args = NULL, **argv;
 	size_t		 n;
 
@@ -336,6 +336,11 @@ cf_fn_exec(struct cf_loader *l, struct fn *fn)
 	if (!S_ISREG(st.st_mode))
 		return cf_err(l, "exec", "%s: not a regular file",
 		    fn->fn_exec);
+	/* Once here, not at each spawn: the cwd and the trust check's. */
+	slash = strrchr(fn->fn_exec, '/');
+	if ((fn->fn_dir = strndup(fn->fn_exec, slash != fn->fn_exec ?
+	    (size_t)(slash - fn->fn_exec) : 1)) == NULL)
+		return cf_err(l, "exec", "%s", strerror(errno));
 	/* Mode bits, not access(2): the function runs as another user. */
 	if ((st.st_mode & 0111) == 0)
 		return cf_err(l, "exec", "%s: not executable", fn->fn_exec);
@@ -452,21 +457,11 @@ cf_trust(const char *path, uid_t uid, int is_dir, char *why, size_t len)
 int
 config_fn_trusted(const struct fn *fn, char *why, size_t len)
 {
-	char	*dir, *slash;
-	uid_t	 uid = geteuid() == 0 ? fn->fn_uid : geteuid();
-	int	 rc;
+	uid_t	uid = geteuid() == 0 ? fn->fn_uid : geteuid();
 
 	if (cf_trust(fn->fn_exec, uid, 0, why, len) == -1)
 		return -1;
-	if ((dir = strdup(fn->fn_exec)) == NULL) {
-		(void)snprintf(why, len, "%s", strerror(errno));
-		return -1;
-	}
-	if ((slash = strrchr(dir, '/')) != NULL)
-		slash[slash == dir] = '\0';
-	rc = cf_trust(dir, uid, 1, why, len);
-	free(dir);
-	return rc;
+	return cf_trust(fn->fn_dir, uid, 1, why, len);
 }
 
 static int
@@ -747,6 +742,7 @@ config_free(struct config *cf)
 		free(fn->fn_host_src);
 		free(fn->fn_allow);
 		free(fn->fn_exec);
+		free(fn->fn_dir);
 		util_strv_free(fn->fn_argv);
 		free(fn->fn_user);
 		util_strv_free(fn->fn_env);

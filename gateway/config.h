@@ -46,6 +46,7 @@ struct fn {
 	unsigned	 fn_methods;		/* M_* bits; M_ALL when unset */
 	char		*fn_allow;		/* Allow: "GET, HEAD, POST" */
 	char		*fn_exec;		/* absolute path */
+	char		*fn_dir;		/* its folder (the cwd) */
 	char		**fn_argv;		/* exec, then args, then NULL */
 	enum fn_mode	 fn_mode;
 	struct tenant	*fn_tenant;		/* borrowed; NULL when none */

@@ -226,7 +226,6 @@ instance_start(struct instance *inst, const struct config *cf)
 		goto fail;
 	}
 	cgi_spawn_prepare(sp, fn);
-	inst->i_dir = (char *)sp->sp_dir;
 	sp->sp_cpu = 0;		/* per request instead: see above */
 	sp->sp_envp = inst->i_envp;
 	sp->sp_fd0 = inst->i_lfd;
@@ -336,8 +335,6 @@ instance_spawned(struct spawn *sp)
 
 	inst->i_t_spawned = util_now_us();
 	fd_close(&inst->i_lfd);		/* the child has it */
-	free(inst->i_dir);
-	inst->i_dir = NULL;
 	util_strv_free(inst->i_envp);
 	inst->i_envp = NULL;
 	if (sp->sp_pid == -1) {
@@ -1063,7 +1060,6 @@ instance_free(struct instance *inst)
 	buf_free(&inst->i_out);
 	buf_free(&inst->i_errline);
 	util_strv_free(inst->i_envp);
-	free(inst->i_dir);
 	free(inst);
 }
 

@@ -42,7 +42,6 @@ struct instance {
 	char		 i_path[108];		/* the socket (sun_path) */
 	struct spawn	 i_sp;
 	char		**i_envp;
-	char		*i_dir;
 	int		 i_lfd;			/* listening, until spawned */
 	pid_t		 i_pid;			/* -1 once reaped */
 	int		 i_pidfd, i_err, i_fd;

@@ -74,7 +74,6 @@ struct request {
 	/* The child. */
 	struct spawn	 rq_sp;
 	char		**rq_envp;
-	char		*rq_dir;		/* the function's directory */
 	pid_t		 rq_pid;		/* -1 once reaped */
 	int		 rq_pidfd, rq_in, rq_out, rq_err;
 	struct ev	 rq_ev_in, rq_ev_out, rq_ev_err, rq_ev_pid;

@@ -41,8 +41,8 @@ struct usage {
 	int			 u_idle;	/* the writer waits on u_cond */
 	struct usage_row	*u_pending, **u_pending_tail;
 	struct usage_row	*u_done, **u_done_tail;
-	unsigned long		 u_submitted;
-	unsigned long		 u_handed;
+	unsigned long		 u_submitted;	/* the loop's own */
+	unsigned long		 u_handed;	/* the loop's own */
 	int			 u_stop;
 	int			 u_failing;	/* logged; cleared on success;
 						 * read by the loop (atomic) */
@@ -828,12 +828,9 @@ usage_unavailable(struct usage *u)
 unsigned long
 usage_backlog(struct usage *u)
 {
-	unsigned long	 n;
-
-	pthread_mutex_lock(&u->u_mtx);
-	n = u->u_submitted - u->u_handed;
-	pthread_mutex_unlock(&u->u_mtx);
-	return n;
+	/* Both counters are the loop's own (usage_submit, usage_done): no
+	 * lock, though request.c asks for every request. */
+	return u->u_submitted - u->u_handed;
 }
 
 static void

@@ -82,7 +82,7 @@ void		 usage_submit(struct usage *, struct usage_row *);
  */
 struct usage_row *usage_done(struct usage *);
 
-/* Rows submitted and not yet handed back. */
+/* Rows submitted and not yet handed back.  Loop thread only. */
 unsigned long	 usage_backlog(struct usage *);
 /*
  * 1 while the ledger cannot be written and rows go to the spill file
