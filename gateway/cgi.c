@@ -644,8 +644,9 @@ cgi_pid_cb(struct ev *ev, uint32_t events)
 static void
 cgi_maybe_finish(struct request *rq)
 {
-	int	 st = rq->rq_wstatus, sig;
-	char	 msg[128];
+	const char	*outcome;
+	int		 st = rq->rq_wstatus;
+	char		 msg[160];
 
 	if (!rq->rq_reaped || !rq->rq_out_eof || rq->rq_state != RQ_RUNNING)
 		return;
@@ -658,22 +659,12 @@ cgi_maybe_finish(struct request *rq)
 		cgi_err_cb(&rq->rq_ev_err, EPOLLIN);
 	cgi_close_err(rq);
 	cgi_close_in(rq);
-	if (rq->rq_kill_reason == 0 && WIFSIGNALED(st)) {
-		sig = WTERMSIG(st);
-		/* SIGXCPU and SIGXFSZ are the kernel enforcing rlimits. */
-		rq->rq_outcome = sig == SIGXCPU || sig == SIGXFSZ ? "limit" :
-		    "crash";
-		(void)snprintf(msg, sizeof(msg), "the function was killed by "
-		    "signal %d", sig);
-		request_fail(rq, 502, "bad_gateway", msg);
-	} else if (rq->rq_kill_reason == 0 && WIFEXITED(st) &&
-	    WEXITSTATUS(st) != 0) {
-		rq->rq_outcome = "error";
-		if (!rq->rq_hdr_sent) {
-			(void)snprintf(msg, sizeof(msg), "the function exited "
-			    "with status %d", WEXITSTATUS(st));
+	if (rq->rq_kill_reason == 0 && (outcome = request_exit_outcome(rq,
+	    st, msg, sizeof(msg))) != NULL) {
+		rq->rq_outcome = outcome;
+		/* An exit status after a complete reply leaves the reply. */
+		if (WIFSIGNALED(st) || !rq->rq_hdr_sent)
 			request_fail(rq, 502, "bad_gateway", msg);
-		}
 	} else if (request_output(rq, NULL, 0, 1) == -1)
 		cgi_abort(rq, 502);	/* exited 0: a reply, or a 502 */
 	if (rq->rq_outcome == NULL)

@@ -6,6 +6,7 @@
  * the first problem ends the load with one message naming file, section
  * and key.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -66,6 +67,33 @@ cf_err(struct cf_loader *l, const char *key, const char *fmt, ...)
 	(void)inifile_verr(&l->l_cs, key, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Record a warning about key of the section being read; -1 on ENOMEM. */
+__attribute__((format(printf, 3, 4)))
+static int
+cf_warn(struct cf_loader *l, const char *key, const char *fmt, ...)
+{
+	struct config	*cf = l->l_cf;
+	char		 msg[512], **v;
+	int		 n;
+	va_list		 ap;
+
+	n = snprintf(msg, sizeof(msg), "%s: [%s] %s: ", l->l_cs.is_path,
+	    l->l_cs.is_name, key);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if ((v = reallocarray(cf->cf_warnings, cf->cf_nwarnings + 2,
+	    sizeof(*v))) == NULL)
+		return cf_err(l, key, "%s", strerror(errno));
+	cf->cf_warnings = v;
+	if ((v[cf->cf_nwarnings] = strdup(msg)) == NULL)
+		return cf_err(l, key, "%s", strerror(errno));
+	v[++cf->cf_nwarnings] = NULL;
+	return 0;
 }
 
 static int
@@ -551,6 +579,31 @@ cf_fn_misc(struct cf_loader *l, struct fn *fn)
 	return 0;
 }
 
+/*
+ * A limit above fngw's own hard limit cannot be given (raising a hard
+ * limit takes CAP_SYS_RESOURCE, which fngw does not assume): the
+ * function gets fngw's hard limit, and `fngw check` says so.
+ */
+static int
+cf_fn_clamp(struct cf_loader *l, const char *key, int res, uint64_t *v,
+    uint64_t unit)
+{
+	struct rlimit	rl;
+
+	if (*v == 0 || getrlimit(res, &rl) == -1 ||
+	    rl.rlim_max == RLIM_INFINITY || *v <= rl.rlim_max)
+		return 0;
+	if (cf_warn(l, key, "%llu%s is above fngw's own hard limit "
+	    "(%llu%s); the function gets %llu%s (raising a hard limit takes "
+	    "CAP_SYS_RESOURCE)", (unsigned long long)*v,
+	    unit == 1 ? "" : " s", (unsigned long long)rl.rlim_max,
+	    unit == 1 ? "" : " s", (unsigned long long)rl.rlim_max,
+	    unit == 1 ? "" : " s") == -1)
+		return -1;
+	*v = rl.rlim_max;
+	return 0;
+}
+
 static int
 cf_fn(struct cf_loader *l)
 {
@@ -603,6 +656,14 @@ cf_fn(struct cf_loader *l)
 		return -1;
 	fn->fn_cpu = (cpu + 999) / 1000;	/* RLIMIT_CPU is in seconds */
 	fn->fn_cpu_ms = cpu;
+	if (cf_fn_clamp(l, "memory", RLIMIT_AS, &fn->fn_memory, 1) == -1 ||
+	    cf_fn_clamp(l, "cpu", RLIMIT_CPU, &fn->fn_cpu, 1000) == -1 ||
+	    cf_fn_clamp(l, "nofile", RLIMIT_NOFILE, &fn->fn_nofile, 1) == -1 ||
+	    cf_fn_clamp(l, "nproc", RLIMIT_NPROC, &fn->fn_nproc, 1) == -1 ||
+	    cf_fn_clamp(l, "fsize", RLIMIT_FSIZE, &fn->fn_fsize, 1) == -1)
+		return -1;
+	if (fn->fn_cpu_ms > fn->fn_cpu * 1000)
+		fn->fn_cpu_ms = fn->fn_cpu * 1000;
 	if (fn->fn_min_instances > fn->fn_concurrency)
 		return cf_err(l, "min_instances", "%d is more than "
 		    "concurrency (%d)", fn->fn_min_instances,
@@ -756,6 +817,7 @@ config_free(struct config *cf)
 		free(cf->cf_tenants[i]);
 	}
 	free(cf->cf_tenants);
+	util_strv_free(cf->cf_warnings);
 	free(cf->cf_path);
 	free(cf->cf_listen);
 	free(cf->cf_user);

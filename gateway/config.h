@@ -115,6 +115,11 @@ struct config {
 	struct tenant	**cf_tenants;
 	size_t		 cf_ntenants;
 	size_t		 cf_max_captures;	/* most captures in any route */
+
+	/* "FILE: [SECTION] KEY: what" for what was accepted but changed
+	 * (a limit clamped): `fngw check` prints them, serve logs them. */
+	char		**cf_warnings;
+	size_t		 cf_nwarnings;
 };
 
 /*

@@ -883,7 +883,7 @@ static void
 instance_reaped(struct instance *inst)
 {
 	struct request	*rq = inst->i_rq;
-	int		 st = inst->i_wstatus, sig, retry;
+	int		 st = inst->i_wstatus, retry;
 	char		 how[64], msg[200];
 
 	instance_status_str(st, how, sizeof(how));
@@ -934,14 +934,13 @@ instance_reaped(struct instance *inst)
 		return;
 	}
 	if (rq->rq_kill_reason == 0) {
-		if (WIFSIGNALED(st)) {
-			sig = WTERMSIG(st);
-			rq->rq_outcome = sig == SIGXCPU || sig == SIGXFSZ ?
-			    "limit" : "crash";
-		} else
+		/* Exit 0 mid-request is still an error here. */
+		if ((rq->rq_outcome = request_exit_outcome(rq, st, msg,
+		    sizeof(msg))) == NULL) {
 			rq->rq_outcome = "error";
-		(void)snprintf(msg, sizeof(msg), "the function %s%s",
-		    WIFSIGNALED(st) ? "was " : "", how);
+			(void)snprintf(msg, sizeof(msg), "the function %s",
+			    how);
+		}
 		request_fail(rq, 502, "bad_gateway", msg);
 	}
 	log_warn("fn=%s pid=%d request_id=%s instance %s mid-request",

@@ -158,6 +158,7 @@ cmd_serve(const char *path)
 {
 	struct usage_prices	 up;
 	const char		*errstr;
+	char			**w;
 	sigset_t		 set;
 
 	if ((cur_cf = config_load(path, &errstr)) == NULL) {
@@ -165,6 +166,8 @@ cmd_serve(const char *path)
 		return 1;
 	}
 	log_set_level((enum log_level)cur_cf->cf_log_level);
+	for (w = cur_cf->cf_warnings; w != NULL && *w != NULL; w++)
+		log_warn("config: %s", *w);
 	if (mkdir_p(cur_cf->cf_runtime_dir, 0755) == -1)
 		fatal("runtime_dir %s: %s", cur_cf->cf_runtime_dir,
 		    strerror(errno));
@@ -245,11 +248,14 @@ cmd_check(const char *path)
 {
 	struct config	*cf;
 	const char	*errstr;
+	char		**w;
 
 	if ((cf = config_load(path, &errstr)) == NULL) {
 		fprintf(stderr, "fngw: %s\n", errstr);
 		return 1;
 	}
+	for (w = cf->cf_warnings; w != NULL && *w != NULL; w++)
+		fprintf(stderr, "fngw: warning: %s\n", *w);
 	config_print_routes(cf, STDOUT_FILENO);
 	printf("%s: configuration OK\n", path);
 	config_free(cf);

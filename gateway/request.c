@@ -4,6 +4,7 @@
  * executor; the error replies of SPEC.md's status table; and its usage
  * row, whose commit lets front.c end the request on the connection.
  */
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -111,6 +112,59 @@ request_json(struct request *rq, int status, const char *code,
 	buf_free(&b);
 }
 
+/*
+ * A resource limit that would explain how the function ended, or NULL.
+ * SIGXCPU and SIGXFSZ are the kernel's soft-limit signals; SIGKILL with
+ * the CPU used past the limit is the hard one.  RLIMIT_AS sends nothing:
+ * an allocation fails and the program ends as it chooses, so a failure
+ * after the peak RSS came within an eighth of `memory` is laid to it.
+ * The kernel's peak for a process that fngw started begins at fngw's own
+ * peak (exec keeps the high-water mark of the memory it leaves), so only
+ * a peak above fngw's counts as the function's.
+ */
+static const char *
+request_limit_hit(const struct request *rq, int st)
+{
+	const struct fn	*fn = rq->rq_fn;
+	int		 sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	uint64_t	 cpu_us = rq->rq_cpu_user_us + rq->rq_cpu_sys_us;
+	struct rusage	 ru;
+
+	/* The kernel's check runs on ticks: allow it a tenth. */
+	if (sig == SIGXCPU || (sig == SIGKILL && fn->fn_cpu > 0 &&
+	    cpu_us >= fn->fn_cpu * 900000))
+		return "its cpu limit";
+	if (sig == SIGXFSZ)
+		return "its fsize limit";
+	if (fn->fn_memory > 0 && rq->rq_max_rss_kb * 1024 >=
+	    fn->fn_memory - fn->fn_memory / 8 &&
+	    getrusage(RUSAGE_SELF, &ru) == 0 &&
+	    rq->rq_max_rss_kb > (uint64_t)ru.ru_maxrss)
+		return "its memory limit";
+	return NULL;
+}
+
+const char *
+request_exit_outcome(struct request *rq, int st, char *msg, size_t len)
+{
+	const char	*lim;
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	lim = request_limit_hit(rq, st);
+	if (WIFSIGNALED(st))
+		(void)snprintf(msg, len, "the function was killed by signal "
+		    "%d%s%s", WTERMSIG(st), lim ? ": it ran into " : "",
+		    lim ? lim : "");
+	else
+		(void)snprintf(msg, len, "the function exited with status "
+		    "%d%s%s", WEXITSTATUS(st), lim ? ": it ran into " : "",
+		    lim ? lim : "");
+	if (lim != NULL)
+		return "limit";
+	return WIFSIGNALED(st) ? "crash" : "error";
+}
+
 void
 request_fail(struct request *rq, int status, const char *code, const char *msg)
 {
@@ -162,7 +216,7 @@ request_pass(struct request *rq, const void *p, size_t len)
 		return 0;
 	if (rq->rq_bytes_out + len > rq->rq_fn->fn_max_output) {
 		request_fail(rq, 502, "bad_gateway", "output over max_output");
-		rq->rq_outcome = "error";
+		rq->rq_outcome = "limit";
 		return -1;
 	}
 	rq->rq_bytes_out += len;

@@ -142,6 +142,12 @@ void	request_abort(struct request *, const char *);
  * complete).  Sets rq_status and rq_errcode; does not finish rq.
  */
 void	request_fail(struct request *, int, const char *, const char *);
+/*
+ * The outcome of a function that ended by itself with wait status st:
+ * NULL for exit 0, "limit" when one of its rlimits explains the end,
+ * else "crash" (a signal) or "error"; msg gets the reason.
+ */
+const char *request_exit_outcome(struct request *, int, char *, size_t);
 /* Refuse rq before any function ran: its row if it had a route. */
 void	request_reject(struct request *, int, const char *, const char *);
 /* The function is done (reaped, output over): write its row; front.c

@@ -187,27 +187,33 @@ spawn_child(void *arg)
 	if (sp->sp_fd0 >= 0 && dup2(sc->sc_err, 1) == -1)
 		CHILD_FAIL("dup2");
 
-#define CHILD_LIMIT(res, v) do {					\
+	/*
+	 * Hard limits too, so that the function cannot raise its own soft
+	 * limit back.  Never above fngw's own hard limits: raising one takes
+	 * CAP_SYS_RESOURCE (s6-softlimit); config.c clamps and warns.  CPU
+	 * keeps a second between soft and hard: SIGXCPU at the soft limit
+	 * tells a CPU kill apart, and SIGKILL follows if it is ignored.
+	 */
+#define CHILD_LIMIT(res, v, extra) do {					\
 		struct rlimit rl;					\
 		if ((v) != 0) {						\
 			if (getrlimit((res), &rl) == -1)		\
 				CHILD_FAIL("getrlimit");		\
-			/* Soft never above hard: we cannot raise hard	\
-			 * without CAP_SYS_RESOURCE (s6-softlimit). */	\
-			rl.rlim_cur = (v);				\
-			if (rl.rlim_max != RLIM_INFINITY &&		\
-			    rl.rlim_cur > rl.rlim_max)			\
-				rl.rlim_cur = rl.rlim_max;		\
+			if (rl.rlim_max == RLIM_INFINITY ||		\
+			    (v) + (extra) < rl.rlim_max)		\
+				rl.rlim_max = (v) + (extra);		\
+			rl.rlim_cur = (v) < rl.rlim_max ? (v) :		\
+			    rl.rlim_max;				\
 			if (setrlimit((res), &rl) == -1)		\
 				CHILD_FAIL("setrlimit");		\
 		}							\
 	} while (0)
 
-	CHILD_LIMIT(RLIMIT_AS, sp->sp_as);
-	CHILD_LIMIT(RLIMIT_CPU, sp->sp_cpu);
-	CHILD_LIMIT(RLIMIT_NOFILE, sp->sp_nofile);
-	CHILD_LIMIT(RLIMIT_NPROC, sp->sp_nproc);
-	CHILD_LIMIT(RLIMIT_FSIZE, sp->sp_fsize);
+	CHILD_LIMIT(RLIMIT_AS, sp->sp_as, 0);
+	CHILD_LIMIT(RLIMIT_CPU, sp->sp_cpu, 1);
+	CHILD_LIMIT(RLIMIT_NOFILE, sp->sp_nofile, 0);
+	CHILD_LIMIT(RLIMIT_NPROC, sp->sp_nproc, 0);
+	CHILD_LIMIT(RLIMIT_FSIZE, sp->sp_fsize, 0);
 	{
 		struct rlimit	nocore = { 0, 0 };
 		(void)setrlimit(RLIMIT_CORE, &nocore);

@@ -14,7 +14,9 @@
  * Query options, for the pool's tests: sleep=MS (sleep, then reply),
  * spin=1 (burn CPU, never reply), crash=1 (abort(), before any output),
  * exit=1 (reply, then exit 0), hog=MB (hold MB MiB, touched, until the
- * reply is out), stderr=1 (a line on FCGI_STDERR), bad=1 (a reply with
+ * reply is out; when it cannot have that much, it takes and touches 1 MiB
+ * blocks until an allocation fails, then abort()s, as runtimes do when
+ * memory runs out), stderr=1 (a line on FCGI_STDERR), bad=1 (a reply with
  * no header block), burn=MS (use MS ms of CPU time, then reply), fork=1
  * (leave a child that sleeps, in the same process group), exitnext=1
  * (reply, then exit 0 as soon as the next request is accepted, before
@@ -197,6 +199,21 @@ burn_ms(long long ms)
 	} while (now - start < ms * 1000000LL);
 }
 
+/* Out of memory, the way a runtime meets it: use what there is, die. */
+static void
+out_of_memory(void)
+{
+	long	 mib = 0;
+	char	*p;
+
+	while ((p = malloc(1 << 20)) != NULL) {
+		memset(p, 0xa5, 1 << 20);
+		mib++;
+	}
+	fprintf(stderr, PROG ": out of memory after %ld more MiB\n", mib);
+	abort();
+}
+
 int
 main(void)
 {
@@ -247,13 +264,8 @@ main(void)
 		hog = NULL;
 		if (o.o_hog_mb > 0) {
 			size = (size_t)o.o_hog_mb << 20;
-			if ((hog = malloc(size)) == NULL) {
-				put(req.out, "Status: 500 Internal Server "
-				    "Error\r\nContent-Type: text/plain\r\n\r\n"
-				    "hog: %lld MiB: out of memory\n",
-				    o.o_hog_mb);
-				continue;
-			}
+			if ((hog = malloc(size)) == NULL)
+				out_of_memory();
 			memset(hog, 0xa5, size);	/* every page */
 		}
 		if (o.o_sleep_ms > 0)
