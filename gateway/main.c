@@ -159,6 +159,7 @@ cmd_serve(const char *path)
 	struct usage_prices	 up;
 	const char		*errstr;
 	char			**w;
+	rlim_t			 nofile;
 	sigset_t		 set;
 
 	if ((cur_cf = config_load(path, &errstr)) == NULL) {
@@ -171,6 +172,12 @@ cmd_serve(const char *path)
 	if (mkdir_p(cur_cf->cf_runtime_dir, 0755) == -1)
 		fatal("runtime_dir %s: %s", cur_cf->cf_runtime_dir,
 		    strerror(errno));
+	nofile = spawn_raise_nofile();
+	if (nofile != RLIM_INFINITY &&
+	    nofile < (rlim_t)cur_cf->cf_max_connections + 64)
+		log_warn("the open-file limit (%llu) leaves little room beyond "
+		    "max_connections (%d): raise it (ulimit -n, LimitNOFILE=)",
+		    (unsigned long long)nofile, cur_cf->cf_max_connections);
 	if (geteuid() != 0)
 		log_info("running as uid=%d, not root: every function runs "
 		    "as this user", (int)geteuid());

@@ -25,7 +25,8 @@
 #include "status.h"
 #include "usage.h"
 
-#define REQUEST_MAX_PAIRS	10000
+#define REQUEST_MAX_PAIRS	10000	/* params in one request */
+#define REQUEST_MAX_PAIRS_S	"10000"
 /* Rows waiting for the ledger past which new requests are refused, in
  * any on_failure mode: the queue in memory is bounded. */
 #define REQUEST_MAX_BACKLOG	10000
@@ -551,7 +552,12 @@ request_dispatch(struct request *rq)
 
 	if (fcgi_pairs_decode(rq->rq_params.b_data, rq->rq_params.b_len,
 	    request_pair, rq) == -1) {
-		request_reject(rq, 400, "bad_request", "malformed params");
+		if (rq->rq_npairs >= REQUEST_MAX_PAIRS)
+			request_reject(rq, 431, "params_too_large",
+			    "more params than " REQUEST_MAX_PAIRS_S);
+		else
+			request_reject(rq, 400, "bad_request",
+			    "malformed params");
 		return;
 	}
 	for (i = 0; i < rq->rq_npairs; i++) {
@@ -574,9 +580,11 @@ request_dispatch(struct request *rq)
 		request_reject(rq, 400, "bad_request", "no REQUEST_METHOD");
 		return;
 	}
-	if ((clen = request_param(rq, "CONTENT_LENGTH", NULL)) != NULL &&
-	    clen[0] != '\0') {
-		if (util_parse_int(clen, 0, INT64_MAX, &v, &errstr) == -1) {
+	if ((clen = request_param(rq, "CONTENT_LENGTH", &len)) != NULL &&
+	    len > 0) {
+		/* RFC 3875 4.1.2: 1*digit, nothing else. */
+		if (strspn(clen, "0123456789") != len ||
+		    util_parse_int(clen, 0, INT64_MAX, &v, &errstr) == -1) {
 			request_reject(rq, 400, "bad_request",
 			    "bad CONTENT_LENGTH");
 			return;

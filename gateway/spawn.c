@@ -47,6 +47,7 @@ struct spawn_child {
 	const char	*volatile sc_what;
 };
 
+static rlim_t		 spawn_nofile_soft;	/* fngw's at start; 0: same */
 static pthread_t	 spawn_threads[SPAWN_THREADS];
 static int		 spawn_nthreads;
 static pthread_mutex_t	 spawn_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -214,6 +215,15 @@ spawn_child(void *arg)
 	CHILD_LIMIT(RLIMIT_NOFILE, sp->sp_nofile, 0);
 	CHILD_LIMIT(RLIMIT_NPROC, sp->sp_nproc, 0);
 	CHILD_LIMIT(RLIMIT_FSIZE, sp->sp_fsize, 0);
+	if (sp->sp_nofile == 0 && spawn_nofile_soft != 0) {
+		struct rlimit	rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			CHILD_FAIL("getrlimit");
+		rl.rlim_cur = spawn_nofile_soft;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			CHILD_FAIL("setrlimit");
+	}
 	{
 		struct rlimit	nocore = { 0, 0 };
 		(void)setrlimit(RLIMIT_CORE, &nocore);
@@ -351,6 +361,24 @@ spawn_main(void *arg)
 	pthread_mutex_unlock(&spawn_mtx);
 	free(stack);
 	return NULL;
+}
+
+rlim_t
+spawn_raise_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		soft;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	soft = rl.rlim_cur;
+	if (rl.rlim_cur == rl.rlim_max)
+		return soft;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return soft;
+	spawn_nofile_soft = soft;
+	return rl.rlim_cur;
 }
 
 int

@@ -51,6 +51,13 @@ struct spawn {
 	struct spawn	*sp_next;
 };
 
+/*
+ * Raise fngw's own soft RLIMIT_NOFILE to its hard limit (it holds
+ * max_connections sockets and pipes for every function), while children
+ * with no nofile of their own still get the soft limit fngw started
+ * with.  Start-up only, before any spawn; returns the new soft limit.
+ */
+rlim_t		 spawn_raise_nofile(void);
 /* Start the spawner thread.  Start-up only; -1 on failure. */
 int		 spawn_init(void);
 /* Readable when spawn_done() has work. */

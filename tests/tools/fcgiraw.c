@@ -33,6 +33,8 @@
  *                                K@N stands for a value of N 'x' bytes
  *   cgi ID METHOD URI [K=V ...]  PARAMS with a usual CGI set for URI
  *                                (path?query), then the empty PARAMS
+ *   params-many ID N             N pairs P0=1 P1=1 ... (records split
+ *                                past 65535 bytes), then the empty record
  *   params-chunk ID N [K=V ...]  the pairs in records of at most N bytes
  *   params-at ID POS [K=V ...]   the pairs in two records, cut at POS
  *   params-raw ID HEX            one PARAMS record with these bytes
@@ -643,6 +645,16 @@ run(char *line)
 			send_stream(T_PARAMS, num(tok[1]), b.b, b.len, 65535);
 	} else if (strcmp(tok[0], "cgi") == 0) {
 		cgi_params(num(tok[1]), tok + 2, ntok - 2);
+	} else if (strcmp(tok[0], "params-many") == 0) {
+		unsigned	i, n = num(tok[2]);
+		char		pair[32];
+
+		for (i = 0; i < n; i++) {
+			(void)snprintf(pair, sizeof(pair), "P%u=1", i);
+			encode_args(&b, (char *[]){ pair, NULL }, 1);
+		}
+		send_stream(T_PARAMS, num(tok[1]), b.b, b.len, 65535);
+		send_record(T_PARAMS, num(tok[1]), NULL, 0);
 	} else if (strcmp(tok[0], "params-chunk") == 0) {
 		unsigned	n = num(tok[2]);
 
