@@ -4,12 +4,13 @@
 #   make run        the demo: nginx on 127.0.0.1:$(PORT) in front of fngw
 #   make check      every test (installs what it needs first: make deps)
 #   make SANITIZE=address,undefined    build with the sanitizers
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (MANDIR=PREFIX/share/man)
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/lib/fngw
 SYSCONFDIR ?= /etc
+MANDIR	?= $(PREFIX)/share/man
 PORT	?= 8080
 
 PKGS	 = libpcre2-8 sqlite3
@@ -100,7 +101,7 @@ build/tools/%: tests/tools/%.c
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
 	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium \
-	   clang libclang-rt-14-dev
+	   clang libclang-rt-14-dev mandoc man-db
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -224,10 +225,15 @@ $(FUZZ_NAMES:%=fuzz-run-%): fuzz-run-%: build/fuzz/%
 	fi
 .PHONY: fuzz fuzz-build $(FUZZ_NAMES:%=fuzz-run-%)
 
+# The man pages are mdoc(7): man-db, mandoc and groff all read them
+# (tests/gateway/t0610-man.t lints them with mandoc).
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 gateway/fngw $(DESTDIR)$(BINDIR)/fngw
 	install -m 0755 $(HANDLERS) handlers/*.sh $(DESTDIR)$(LIBEXECDIR)/handlers/
+	install -m 0644 man/fngw.ini.5 $(DESTDIR)$(MANDIR)/man5/fngw.ini.5
+	install -m 0644 man/fngw.8 $(DESTDIR)$(MANDIR)/man8/fngw.8
 
 clean:
 	rm -rf build gateway/fngw $(HANDLERS) $(RUNDIR)

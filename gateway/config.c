@@ -846,6 +846,20 @@ config_unref(struct config *cf)
 		config_free(cf);
 }
 
+const char *const *
+config_keys(const char *section)
+{
+	if (strcmp(section, "gateway") == 0)
+		return gateway_keys;
+	if (strcmp(section, "billing") == 0)
+		return billing_keys;
+	if (strcmp(section, "tenant") == 0)
+		return tenant_keys;
+	if (strcmp(section, "fn") == 0)
+		return fn_keys;
+	return NULL;
+}
+
 const struct fn *
 config_fn(const struct config *cf, const char *name)
 {

@@ -137,6 +137,14 @@ void		 config_unref(struct config *);	/* frees at zero */
 /* Write the route table of `fngw check` to fd (one line per fn). */
 void		 config_print_routes(const struct config *, int);
 
+/*
+ * The keys the loader accepts in a section: "gateway", "billing",
+ * "tenant" (every [tenant.*]) or "fn" (every [fn.*]); NULL for another
+ * name.  A static, NULL-terminated list: what the man page fngw.ini(5)
+ * must document (tests/unit/mankeys_test.c).
+ */
+const char *const *config_keys(const char *);
+
 const struct fn	*config_fn(const struct config *, const char *);
 const struct tenant *config_tenant(const struct config *, const char *);
 
