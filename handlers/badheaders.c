@@ -11,6 +11,14 @@
  *	empty		writes nothing at all
  *	folded		a continuation line starting with a space (obsolete
  *			line folding, RFC 7230 3.2.4)
+ *	status99	Status: 099 (below 100)
+ *	status600	Status: 600 (above 599)
+ *	statusword	Status: OK (no code)
+ *	status2		Status: 20 (two digits)
+ *	nul		a NUL byte inside a header value
+ *	lfcr		X-A: a<LF><CR>Injected: b (a bare CR opening a line)
+ *	early		half a header block, then stdout closed while the
+ *			function lives on for a second
  *
  * Any other case (or none) is a well-formed 400 listing the cases.
  */
@@ -65,8 +73,28 @@ main(void)
 	else if (strcmp(c, "folded") == 0)
 		xputs("Content-Type: text/plain\nX-Folded: first\n second\n\n"
 		    BODY);
-	else
+	else if (strcmp(c, "status99") == 0)
+		xputs("Status: 099 Low\nContent-Type: text/plain\n\n" BODY);
+	else if (strcmp(c, "status600") == 0)
+		xputs("Status: 600 High\nContent-Type: text/plain\n\n" BODY);
+	else if (strcmp(c, "statusword") == 0)
+		xputs("Status: OK\nContent-Type: text/plain\n\n" BODY);
+	else if (strcmp(c, "status2") == 0)
+		xputs("Status: 20\nContent-Type: text/plain\n\n" BODY);
+	else if (strcmp(c, "nul") == 0)
+		xwrite("Content-Type: text/plain\nX-A: a\0b\n\n" BODY,
+		    sizeof("Content-Type: text/plain\nX-A: a\0b\n\n" BODY) -
+		    1);
+	else if (strcmp(c, "lfcr") == 0)
+		xputs("Content-Type: text/plain\nX-A: a\n\rInjected: b\n\n"
+		    BODY);
+	else if (strcmp(c, "early") == 0) {
+		xputs("Content-Type: text/plain\nX-Half: ");
+		(void)close(STDOUT_FILENO);
+		(void)sleep(1);
+	} else
 		bad_request("case: nocolon badstatus noend injection huge "
-		    "empty folded");
+		    "empty folded status99 status600 statusword status2 nul "
+		    "lfcr early");
 	return 0;
 }

@@ -101,10 +101,12 @@ test_expect_success 'exit 3 without output: 502' '
 	hcurl /exit3 && [ "$code" = 502 ] && json_error body bad_gateway head
 '
 
-for c in nocolon badstatus noend injection huge empty folded; do
+for c in nocolon badstatus noend injection huge empty folded status99 status600 \
+    statusword status2 nul lfcr early; do
 	test_expect_success "badheaders case=$c: 502" "
 		hcurl '/badheaders?case=$c' && [ \"\$code\" = 502 ] &&
-		json_error body bad_gateway head
+		json_error body bad_gateway head && ! grep -qi '^injected' head &&
+		! grep -q 'malformed header block' body
 	"
 done
 
