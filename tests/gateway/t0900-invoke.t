@@ -32,6 +32,11 @@ route   = ^/sleep$
 exec    = @BIN@/sleep
 timeout = 700ms
 
+[fn.nap]
+route   = ^/nap$
+exec    = @BIN@/sleep
+timeout = 60s
+
 [fn.status]
 route = ^/status$
 exec  = @BIN@/status
@@ -189,7 +194,7 @@ test_expect_success 'a fastcgi-mode function works and leaves no process behind'
 
 # (SIGTERM: sh starts background jobs with SIGINT ignored.)
 test_expect_success 'SIGTERM aborts the function; its row says aborted' '
-	"$FNGW" invoke -c "$T/fngw.ini" "/sleep?ms=600" >out 2>err &
+	"$FNGW" invoke -c "$T/fngw.ini" "/nap?ms=30000" >out 2>err &
 	ipid=$! && track_pid $ipid &&
 	wait_for "[ \"\$(count_fn_procs sleep)\" -gt 0 ]" &&
 	ls -d "$TMPDIR"/fngw-invoke.* | grep -q . &&
