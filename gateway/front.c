@@ -328,6 +328,8 @@ front_stdout(struct request *rq, const void *p, size_t len)
 {
 	struct conn	*c = rq->rq_conn;
 
+	if (rq->rq_sink != NULL)
+		return rq->rq_sink->rs_stdout(rq, p, len);
 	if (c == NULL || c->c_dead || c->c_closing)
 		return -1;
 	if (len == 0)
@@ -357,6 +359,10 @@ front_end(struct request *rq)
 {
 	struct conn	*c = rq->rq_conn;
 
+	if (rq->rq_sink != NULL) {
+		rq->rq_sink->rs_end(rq);
+		return;
+	}
 	rq->rq_state = RQ_ENDED;
 	if (c != NULL) {
 		c->c_rq = NULL;
@@ -393,6 +399,10 @@ front_cut(struct request *rq)
 {
 	struct conn	*c;
 
+	if (rq->rq_sink != NULL) {
+		rq->rq_sink->rs_cut(rq);
+		return;
+	}
 	if ((c = rq->rq_conn) == NULL)
 		return;
 	rq->rq_conn = NULL;

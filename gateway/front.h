@@ -5,6 +5,8 @@
  * Loop thread only.  A connection costs a struct, two buffers and a
  * deadline; it carries one request at a time (FCGI_MPXS_CONNS 0).  A
  * request ends on its connection only once its usage row is committed.
+ * A request with a sink (request.h; fngw invoke) has no connection:
+ * front_stdout(), front_end() and front_cut() hand it to its sink.
  */
 #ifndef FRONT_H
 #define FRONT_H

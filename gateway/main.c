@@ -1,5 +1,5 @@
 /*
- * main.c -- the command line: serve, check, usage, version.
+ * main.c -- the command line: serve, check, usage, invoke, version.
  *
  * Guards descriptors 0 to 2, parses arguments, and for `serve` sets up
  * the process (child subreaper, signals as a signalfd, the spawner and
@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "front.h"
+#include "invoke.h"
 #include "log.h"
 #include "loop.h"
 #include "pool.h"
@@ -49,6 +50,8 @@ usage_exit(void)
 	    " [--from DATE] [--to DATE]\n"
 	    "                  [--by function|tenant|node|day|hour[,...]]"
 	    " [--format table|csv|json|html]\n"
+	    "       fngw invoke -c FILE [-X METHOD] [-H 'Name: value']..."
+	    " [-d BODY|@FILE|@-] PATH\n"
 	    "       fngw version\n");
 	exit(1);
 }
@@ -284,6 +287,10 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "usage") == 0) {
 		argv[0] = "usage";
 		return usage_report_main(argc, argv);
+	}
+	if (strcmp(cmd, "invoke") == 0) {
+		argv[0] = "invoke";
+		return invoke_main(argc, argv);
 	}
 	if (strcmp(cmd, "version") == 0) {
 		printf("fngw %s\n", FNGW_VERSION);

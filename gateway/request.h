@@ -9,7 +9,9 @@
  * descriptors and its timers.  rq_conn is borrowed and becomes NULL
  * when the web server's connection goes away; the request then lives
  * on until its child is reaped and its row is written (a row is never
- * lost because a client left).
+ * lost because a client left).  A request no web server sent (fngw
+ * invoke) has no connection but a sink (rq_sink), which takes its reply
+ * in front.c's place.
  */
 #ifndef REQUEST_H
 #define REQUEST_H
@@ -40,6 +42,17 @@ enum rq_state {
 	RQ_ENDED		/* ended on the connection; to be freed */
 };
 
+/*
+ * Where the reply of a request without a connection goes: front.c's
+ * front_stdout(), front_end() and front_cut() hand such a request to
+ * these, which keep the same contracts.
+ */
+struct request_sink {
+	int	(*rs_stdout)(struct request *, const void *, size_t);
+	void	(*rs_end)(struct request *);
+	void	(*rs_cut)(struct request *);
+};
+
 struct pair {
 	const char	*p_name;	/* NUL-terminated, in rq_pstore */
 	const char	*p_value;
@@ -49,6 +62,7 @@ struct pair {
 struct request {
 	enum rq_state	 rq_state;
 	struct conn	*rq_conn;		/* borrowed; NULL once gone */
+	const struct request_sink *rq_sink;	/* no connection: fngw invoke */
 	unsigned	 rq_id;			/* FastCGI request id */
 	struct config	*rq_cf;			/* a reference */
 	const struct fn	*rq_fn;			/* borrowed from rq_cf */
