@@ -37,8 +37,11 @@ reply_fail(const char **errstr, const char *why)
 static size_t
 reply_find_end(const char *data, size_t len)
 {
-	const char	*p = data, *end = data + len, *nl;
+	const char	*p = data, *end, *nl;
 
+	if (len == 0)
+		return 0;	/* data may be NULL: no arithmetic on it */
+	end = data + len;
 	for (;;) {
 		if (p < end && p[0] == '\n')
 			return (size_t)(p + 1 - data);

@@ -66,6 +66,22 @@ out_str(void)
 	return s;
 }
 
+/* An empty reply arrives as (NULL, 0): no arithmetic on the NULL
+ * (found by fuzz_fcgi_client under clang's pointer-overflow check). */
+static void
+test_empty(void)
+{
+	struct reply	 r;
+	struct buf	 b = { 0 };
+	size_t		 scanned = 0;
+
+	ok(reply_parse(NULL, 0, &r, &b, NULL) == 0 && b.b_len == 0,
+	    "an empty reply (NULL, 0) is not a header block yet");
+	ok(reply_ended(NULL, 0, &scanned) == 0 && scanned == 0,
+	    "nor has it ended");
+	buf_free(&b);
+}
+
 static void
 test_status(void)
 {
@@ -323,6 +339,7 @@ int
 main(void)
 {
 	test_ended();
+	test_empty();
 	test_status();
 	test_lines();
 	test_malformed();
