@@ -194,23 +194,6 @@ cf_listen_check(const char *s)
 	return NULL;
 }
 
-/* A non-negative decimal such as "0.0000166667". */
-static int
-cf_decimal_ok(const char *s)
-{
-	int	digits = 0, dot = 0;
-
-	for (; *s != '\0'; s++) {
-		if (isdigit((unsigned char)*s))
-			digits++;
-		else if (*s == '.' && !dot)
-			dot = 1;
-		else
-			return 0;
-	}
-	return digits > 0;
-}
-
 static int
 cf_gateway(struct cf_loader *l, char **include)
 {
@@ -303,12 +286,15 @@ cf_billing(struct cf_loader *l)
 	    1) == -1 ||
 	    inifile_str(is, "currency", &cf->cf_currency) == -1)
 		return -1;
-	if (!cf_decimal_ok(cf->cf_price_per_request))
-		return cf_err(l, "price_per_request", "\"%s\": not a "
-		    "non-negative decimal", cf->cf_price_per_request);
-	if (!cf_decimal_ok(cf->cf_price_per_gb_second))
-		return cf_err(l, "price_per_gb_second", "\"%s\": not a "
-		    "non-negative decimal", cf->cf_price_per_gb_second);
+	/* As the ledger will take them (usage_open()). */
+	if (!util_price_ok(cf->cf_price_per_request))
+		return cf_err(l, "price_per_request", "\"%s\": not a plain "
+		    "decimal with at most 12 decimal places",
+		    cf->cf_price_per_request);
+	if (!util_price_ok(cf->cf_price_per_gb_second))
+		return cf_err(l, "price_per_gb_second", "\"%s\": not a plain "
+		    "decimal with at most 12 decimal places",
+		    cf->cf_price_per_gb_second);
 	for (i = 0; cf->cf_currency[i] != '\0'; i++)
 		if (!isalpha((unsigned char)cf->cf_currency[i]) || i >= 8)
 			return cf_err(l, "currency", "\"%s\": not a currency "

@@ -143,26 +143,6 @@ usage_check_magic(const char *path)
 	return 0;
 }
 
-/* A price as the report will read it: digits, optionally '.' digits. */
-static int
-usage_price_ok(const char *s)
-{
-	size_t	 i, frac = 0;
-	int	 dot = 0;
-
-	if (s == NULL || *s == '\0' || *s == '.')
-		return 0;
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] == '.' && !dot)
-			dot = 1;
-		else if (s[i] < '0' || s[i] > '9')
-			return 0;
-		else if (dot)
-			frac++;
-	}
-	return i <= 24 && frac <= 12 && s[i - 1] != '.';
-}
-
 static int
 usage_int_query(sqlite3 *db, const char *sql, long long *out)
 {
@@ -648,8 +628,8 @@ usage_db_open(const char *path, const struct usage_prices *up,
 	sqlite3		*db = NULL;
 	int		 rc;
 
-	if (up != NULL && (!usage_price_ok(up->up_per_request) ||
-	    !usage_price_ok(up->up_per_gb_second) ||
+	if (up != NULL && (!util_price_ok(up->up_per_request) ||
+	    !util_price_ok(up->up_per_gb_second) ||
 	    up->up_currency == NULL)) {
 		*errstr = usage_err(path, "prices must be plain decimals"
 		    " with at most 12 decimal places");

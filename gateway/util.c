@@ -422,3 +422,22 @@ buf_free(struct buf *b)
 	b->b_data = NULL;
 	b->b_len = b->b_off = b->b_cap = 0;
 }
+
+int
+util_price_ok(const char *s)
+{
+	size_t	 i, frac = 0;
+	int	 dot = 0;
+
+	if (s == NULL || *s == '\0' || *s == '.')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '.' && !dot)
+			dot = 1;
+		else if (s[i] < '0' || s[i] > '9')
+			return 0;
+		else if (dot)
+			frac++;
+	}
+	return i <= 24 && frac <= 12 && s[i - 1] != '.';
+}

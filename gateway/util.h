@@ -83,4 +83,10 @@ void		 buf_compact(struct buf *);
 void		 buf_reset(struct buf *);
 void		 buf_free(struct buf *);
 
+/*
+ * A price as the ledger stores it and the report reads it: digits,
+ * optionally '.' and at most 12 more digits, 24 characters at most.
+ */
+int		 util_price_ok(const char *);
+
 #endif /* UTIL_H */

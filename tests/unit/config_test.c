@@ -455,6 +455,9 @@ main(void)
 	    "outside");
 	expect_err(FX "err-price.ini", "err-price.ini", "billing",
 	    "price_per_request", "decimal");
+	/* 13 places: the ledger would refuse it at start-up. */
+	expect_err(FX "err-price-places.ini", "err-price-places.ini",
+	    "billing", "price_per_gb_second", "12 decimal places");
 
 	test_root();
 	return done_testing();
