@@ -46,6 +46,7 @@ struct conn {
 	int		 c_lingering;	/* flushed and half-closed: draining */
 	int		 c_depth;	/* callbacks of ours on the stack */
 	int		 c_dead;	/* closed; free when c_depth is 0 */
+	int		 c_broken;	/* a write failed: closing soon */
 	LIST_ENTRY(conn) c_link;
 };
 
@@ -62,6 +63,7 @@ static void	conn_flush(struct conn *);
 static void	conn_arm(struct conn *);
 static void	conn_linger(struct conn *);
 static void	conn_read_timeout(struct timer *);
+static void	conn_break(struct conn *);
 
 /*
  * Listening socket.
@@ -272,7 +274,7 @@ conn_flush(struct conn *c)
 	size_t		 was = buf_avail(&c->c_out);
 	struct request	*rq = c->c_rq;
 
-	if (c->c_dead)
+	if (c->c_dead || c->c_broken)
 		return;
 	while (buf_avail(&c->c_out) > 0 && conn_may_write(c)) {
 		n = write(c->c_fd, c->c_out.b_data + c->c_out.b_off,
@@ -282,7 +284,7 @@ conn_flush(struct conn *c)
 				continue;
 			if (errno == EAGAIN)
 				break;
-			conn_close(c);
+			conn_break(c);
 			return;
 		}
 		buf_consume(&c->c_out, (size_t)n);
@@ -330,17 +332,17 @@ front_stdout(struct request *rq, const void *p, size_t len)
 
 	if (rq->rq_sink != NULL)
 		return rq->rq_sink->rs_stdout(rq, p, len);
-	if (c == NULL || c->c_dead || c->c_closing)
+	if (c == NULL || c->c_dead || c->c_closing || c->c_broken)
 		return -1;
 	if (len == 0)
 		return 0;
 	if (conn_record(c, FCGI_STDOUT, rq->rq_id, p, len) == -1) {
 		log_error("out of memory; closing request_id=%s", rq->rq_reqid);
-		conn_close(c);
+		conn_break(c);
 		return -1;
 	}
 	conn_flush(c);
-	if ((c = rq->rq_conn) == NULL || c->c_dead)
+	if ((c = rq->rq_conn) == NULL || c->c_dead || c->c_broken)
 		return -1;
 	return buf_avail(&c->c_out) >= FRONT_OUT_HIGH;
 }
@@ -536,13 +538,36 @@ conn_read_timeout(struct timer *t)
 	conn_close(c);
 }
 
+static void
+conn_broken_cb(struct timer *t)
+{
+	conn_close(t->t_arg);
+}
+
+/*
+ * A write failed (the web server went away) or the output cannot grow.
+ * Callers up the stack may be in the middle of rq (request_reject(),
+ * request_output()), and conn_close() aborts rq, which can free it: the
+ * close waits for the loop's next turn, and nothing more is written.
+ */
+static void
+conn_break(struct conn *c)
+{
+	if (c->c_dead || c->c_broken)
+		return;
+	c->c_broken = 1;
+	buf_reset(&c->c_out);
+	c->c_timer.t_cb = conn_broken_cb;
+	timer_set(&c->c_timer, 0);
+}
+
 /* A read deadline applies whenever we wait for the web server. */
 static void
 conn_arm(struct conn *c)
 {
 	struct request	*rq = c->c_rq;
 
-	if (c->c_dead || c->c_lingering)
+	if (c->c_dead || c->c_lingering || c->c_broken)
 		return;
 	c->c_timer.t_cb = conn_read_timeout;
 	if (c->c_closing || (rq != NULL && rq->rq_state != RQ_PARAMS &&

@@ -13,9 +13,11 @@ use_handlers hello bigout
 start_gateway - <<'INI'
 @GATEWAY@
 read_timeout = 30s
+max_params   = 512k
 
 [fn.hello]
 route    = ^/hello$
+methods  = GET POST
 exec     = @BIN@/hello
 max_body = 64m
 
@@ -60,6 +62,19 @@ test_expect_success 'a client that hangs up mid-reply: fngw lives on, the row sa
 	pid_alive $GATEWAY_PID &&
 	wait_for "[ \"\$(db \"select outcome from invocations where function = '"'"'flood'"'"'\")\" = aborted ]" 10 &&
 	wait_for "no_fn_procs bigout" 10 && still_serves
+'
+
+# Clients that send a whole request and hang up at once: fngw reads it
+# and refuses it (404, 405, 431) to a peer that is gone.  (A failed write
+# closes the connection only on the loop's next turn, never under the
+# code still refusing the request: front.c's conn_break().)
+test_expect_success 'a client gone before its refusal is written: fngw lives on' '
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		fcgiraw "begin 1" "cgi 1 GET /nothing-here" "stdin 1" close >/dev/null
+		fcgiraw "begin 1" "cgi 1 PATCH /hello" "stdin 1" close >/dev/null
+		fcgiraw "begin 1" "cgi 1 GET /hello BIG@600000" "stdin 1" close >/dev/null
+	done
+	pid_alive $GATEWAY_PID && still_serves
 '
 
 test_expect_success 'SIGPIPE from outside does not kill fngw' '
