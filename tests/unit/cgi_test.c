@@ -397,6 +397,33 @@ test_https(void)
 	}
 }
 
+/* REQUEST_URI: the origin form request.c made of an absolute one (an
+ * Apache that passes the request target as sent), else the param. */
+static void
+test_request_uri(void)
+{
+	static char	 fname[] = "uri";
+	static char	 origin[] = "/uri/x?a=1";
+	struct fn	 fn = { 0 };
+	struct preq	 r = { 0 };
+	struct request	*rq;
+	const char	*errstr = NULL;
+	char		**env;
+
+	fn.fn_name = fname;
+	fn.fn_timeout_ms = 1000;
+	r.rq = rq = new_request(&fn, "/uri/x", "http");
+	padd(&r, "REQUEST_METHOD", "GET");
+	padd(&r, "REQUEST_URI", "http://h:8080/uri/x?a=1");
+	rq->rq_uri = origin;
+	env = cgi_env_build(rq, &errstr);
+	ok(env != NULL && is(env, "REQUEST_URI", "/uri/x?a=1"),
+	    "REQUEST_URI: the origin form, not the param");
+	ok(env != NULL && names_unique(env), "  and only once");
+	util_strv_free(env);
+	free(rq);
+}
+
 /*
  * Captures whose names differ only in case ("name", "NAME") would both be
  * FN_PARAM_NAME; route_compile() refuses such routes (route_test.c), so
@@ -415,5 +442,6 @@ main(void)
 	test_full();
 	test_defaults();
 	test_https();
+	test_request_uri();
 	return done_testing();
 }
