@@ -177,11 +177,16 @@ cgi_env_build(struct request *rq, const char **errstr)
 	if ((v = cgi_param(rq, "HTTPS")) != NULL && v[0] != '\0' &&
 	    strcasecmp(v, "off") != 0)
 		env_set(&e, "HTTPS", "on");
-	if (rq->rq_clen > 0 || cgi_param(rq, "CONTENT_LENGTH") != NULL) {
-		(void)snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)rq->rq_clen);
-		env_set(&e, "CONTENT_LENGTH", num);
-	}
+	/*
+	 * Both always, as nginx's stock fastcgi_params sends them (empty
+	 * for a request without a body); Apache leaves them out then, and
+	 * a function sees the same either way.
+	 */
+	(void)snprintf(num, sizeof(num), "%llu",
+	    (unsigned long long)rq->rq_clen);
+	env_set(&e, "CONTENT_LENGTH", num);
+	if (cgi_param(rq, "CONTENT_TYPE") == NULL)
+		env_set(&e, "CONTENT_TYPE", "");
 	env_add(&e, "SCRIPT_NAME", 11, rq->rq_path, rr->rr_script_len);
 	env_add(&e, "PATH_INFO", 9, rq->rq_path + rr->rr_path_info_off,
 	    rr->rr_path_info_len);

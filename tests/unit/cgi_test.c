@@ -336,6 +336,9 @@ test_defaults(void)
 	ok(is(env, "SCRIPT_NAME", "/plain") && is(env, "PATH_INFO", ""),
 	    "no path_info: SCRIPT_NAME is the path, PATH_INFO empty");
 	ok(is(env, "QUERY_STRING", ""), "QUERY_STRING is empty, not absent");
+	ok(is(env, "CONTENT_LENGTH", "0") && is(env, "CONTENT_TYPE", ""),
+	    "no CONTENT_LENGTH, CONTENT_TYPE params (Apache, no body): "
+	    "0 and empty, as behind nginx");
 	ok(absent(env, "SERVER_NAME"),
 	    "a standard variable holding a NUL is dropped, not cut short");
 	ok(absent(env, "FN_PARAM_NAME"), "no captures, no FN_PARAM_*");
