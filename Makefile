@@ -97,11 +97,13 @@ build/tools/%: tests/tools/%.c
 
 # The dependency step: install whatever a fresh Debian 12 lacks, and
 # nothing when all is present.  apt-get update runs once, before the
-# first install.
+# first install.  Apache is apache2-bin (the server and its modules,
+# which tests/apache starts itself): the apache2 package would also
+# start a system Apache on port 80, and fail to where nginx has it.
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
-	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
-	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium \
-	   clang libclang-rt-14-dev mandoc man-db
+	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx \
+	   apache2-bin curl wrk fcgiwrap spawn-fcgi procps psmisc perl \
+	   php-cgi chromium clang libclang-rt-14-dev mandoc man-db
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -160,15 +162,16 @@ soak: deps
 	SOAK_REQUESTS=100000 prove -v tests/nginx/t2300-soak.t
 .PHONY: soak
 
-# Unit tests of both builds, then the gateway and nginx tiers against the
-# plain build and again against the sanitizer build (the harness fails a
-# test on any sanitizer report in fngw's log).
+# Unit tests of both builds, then the gateway, nginx and Apache tiers
+# against the plain build and again against the sanitizer build (the
+# harness fails a test on any sanitizer report in fngw's log).
 check: deps
 	$(MAKE) all unit tools
 	$(MAKE) SANITIZE=address,undefined all unit
 	prove -j2 $(UNIT_TESTS) $(patsubst build/plain/%,build/san/%,$(UNIT_TESTS)) \
-	    tests/gateway/*.t tests/nginx/*.t
-	FNGW=build/san/fngw prove -j2 tests/gateway/*.t tests/nginx/*.t
+	    tests/gateway/*.t tests/nginx/*.t tests/apache/*.t
+	FNGW=build/san/fngw prove -j2 tests/gateway/*.t tests/nginx/*.t \
+	    tests/apache/*.t
 	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 

@@ -149,7 +149,7 @@ cgi_env_build(struct request *rq, const char **errstr)
 	static const char *const pass[] = {
 		"REQUEST_METHOD", "QUERY_STRING", "CONTENT_TYPE",
 		"REMOTE_ADDR", "SERVER_NAME", "SERVER_PORT",
-		"SERVER_PROTOCOL", "REQUEST_URI",
+		"SERVER_PROTOCOL",
 	};
 	const struct fn		*fn = rq->rq_fn;
 	const struct route_result *rr = &rq->rq_rr;
@@ -164,6 +164,11 @@ cgi_env_build(struct request *rq, const char **errstr)
 	for (i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
 		if ((v = cgi_param(rq, pass[i])) != NULL)
 			env_set(&e, pass[i], v);
+	/* In origin form even when Apache sent the absolute form. */
+	if (rq->rq_uri != NULL)
+		env_set(&e, "REQUEST_URI", rq->rq_uri);
+	else if ((v = cgi_param(rq, "REQUEST_URI")) != NULL)
+		env_set(&e, "REQUEST_URI", v);
 	if (cgi_param(rq, "QUERY_STRING") == NULL)
 		env_set(&e, "QUERY_STRING", "");
 	if (cgi_param(rq, "SERVER_PROTOCOL") == NULL)
@@ -172,11 +177,16 @@ cgi_env_build(struct request *rq, const char **errstr)
 	if ((v = cgi_param(rq, "HTTPS")) != NULL && v[0] != '\0' &&
 	    strcasecmp(v, "off") != 0)
 		env_set(&e, "HTTPS", "on");
-	if (rq->rq_clen > 0 || cgi_param(rq, "CONTENT_LENGTH") != NULL) {
-		(void)snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)rq->rq_clen);
-		env_set(&e, "CONTENT_LENGTH", num);
-	}
+	/*
+	 * Both always, as nginx's stock fastcgi_params sends them (empty
+	 * for a request without a body); Apache leaves them out then, and
+	 * a function sees the same either way.
+	 */
+	(void)snprintf(num, sizeof(num), "%llu",
+	    (unsigned long long)rq->rq_clen);
+	env_set(&e, "CONTENT_LENGTH", num);
+	if (cgi_param(rq, "CONTENT_TYPE") == NULL)
+		env_set(&e, "CONTENT_TYPE", "");
 	env_add(&e, "SCRIPT_NAME", 11, rq->rq_path, rr->rr_script_len);
 	env_add(&e, "PATH_INFO", 9, rq->rq_path + rr->rr_path_info_off,
 	    rr->rr_path_info_len);

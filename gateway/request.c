@@ -365,6 +365,7 @@ request_free(struct request *rq)
 	spool_free(&rq->rq_body);
 	free(rq->rq_pairs);
 	free(rq->rq_path);
+	free(rq->rq_uri);
 	config_unref(rq->rq_cf);
 	free(rq);
 	request_alive--;
@@ -547,7 +548,7 @@ request_dispatch(struct request *rq)
 	const char		*uri, *doc, *clen, *rid, *errstr;
 	char			*esc = NULL, *path;
 	size_t			 i, len, n;
-	long			 plen;
+	long			 plen, off;
 	long long		 v;
 
 	if (fcgi_pairs_decode(rq->rq_params.b_data, rq->rq_params.b_len,
@@ -593,10 +594,26 @@ request_dispatch(struct request *rq)
 	}
 
 	/*
+	 * Apache passes REQUEST_URI as the client sent it, which may be
+	 * in absolute form; the function gets the origin form, as from
+	 * nginx.
+	 */
+	if ((uri = request_param(rq, "REQUEST_URI", &len)) != NULL &&
+	    strlen(uri) == len && (off = route_origin(uri, len)) > 0) {
+		if ((rq->rq_uri = malloc(len - off + 2)) == NULL) {
+			request_reject(rq, 400, "bad_request", "out of memory");
+			return;
+		}
+		n = uri[off] == '/' ? 0 : 1;
+		rq->rq_uri[0] = '/';
+		memcpy(rq->rq_uri + n, uri + off, len - off + 1);
+	}
+
+	/*
 	 * The path: nginx's DOCUMENT_URI is already decoded and
 	 * normalised, so it must not be decoded a second time (escape its
 	 * '%' so that route_normalize() only resolves dot segments); else
-	 * the path of REQUEST_URI, decoded once.
+	 * the path of REQUEST_URI (its origin form), decoded once.
 	 */
 	if ((doc = request_param(rq, "DOCUMENT_URI", &len)) != NULL &&
 	    len > 0) {
@@ -625,6 +642,8 @@ request_dispatch(struct request *rq)
 			request_reject(rq, 400, "bad_request", "NUL in path");
 			return;
 		}
+		if (rq->rq_uri != NULL)
+			uri = rq->rq_uri;
 		len = strcspn(uri, "?#");
 	} else {
 		request_reject(rq, 400, "bad_request", "no REQUEST_URI");

@@ -78,6 +78,9 @@ struct request {
 	char		 rq_reqid[65];
 	char		*rq_path;		/* normalised, malloc'ed */
 	size_t		 rq_path_len;
+	char		*rq_uri;		/* REQUEST_URI in origin form,
+						 * malloc'ed, when it came in
+						 * absolute form; else NULL */
 	struct route_result rq_rr;
 
 	/* The body: FCGI_STDIN in, the child's stdin out. */

@@ -273,6 +273,32 @@ route_normalize(const char *in, size_t len, char *out)
 	return (long)w;
 }
 
+long
+route_origin(const char *uri, size_t len)
+{
+	size_t	i;
+
+	if (len > 0 && uri[0] == '/')
+		return 0;
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986) */
+	for (i = 0; i < len; i++) {
+		if ((uri[i] >= 'a' && uri[i] <= 'z') ||
+		    (uri[i] >= 'A' && uri[i] <= 'Z'))
+			continue;
+		if (i > 0 && ((uri[i] >= '0' && uri[i] <= '9') ||
+		    uri[i] == '+' || uri[i] == '-' || uri[i] == '.'))
+			continue;
+		break;
+	}
+	if (i == 0 || len - i < 3 || memcmp(uri + i, "://", 3) != 0)
+		return -1;
+	/* The authority ends at the path, the query or the fragment. */
+	for (i += 3; i < len && uri[i] != '/' && uri[i] != '?' &&
+	    uri[i] != '#'; i++)
+		;
+	return (long)i;
+}
+
 unsigned
 route_method_bit(const char *m)
 {

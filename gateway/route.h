@@ -39,6 +39,17 @@ size_t		 route_capture_count(const struct route *);
  */
 long		 route_normalize(const char *, size_t, char *);
 
+/*
+ * Where the origin form (RFC 9112 3.2.1, "/path?query") of a request
+ * target starts: 0 when uri is one already, just past "scheme://host"
+ * when it is in absolute form (3.2.2: "http://host/path?query"), which
+ * Apache passes on in REQUEST_URI as the client sent it (nginx sends
+ * the origin form).  What follows the host may be empty or start with
+ * "?": the path is then "/".  Returns -1 when uri is neither form.
+ * Reads at most len bytes; does not allocate.
+ */
+long		 route_origin(const char *, size_t);
+
 struct route_param {
 	const char	*rp_name;	/* borrowed from the compiled pattern */
 	size_t		 rp_name_len;

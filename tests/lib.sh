@@ -1,4 +1,5 @@
-# lib.sh -- the shell test harness of tests/gateway and tests/nginx.
+# lib.sh -- the shell test harness of tests/gateway, tests/nginx and
+# tests/apache.
 #
 # Sourced by every tests/*/t*.t (POSIX sh; dash runs it):
 #
@@ -32,6 +33,8 @@ test_broken=0
 GATEWAY_PID=
 NGINX_PID=
 NGINX_PORT=
+APACHE_PID=
+APACHE_PORT=
 HARNESS_PIDS=
 GATEWAY_EXIT=
 FN_USER=nobody
@@ -60,6 +63,7 @@ show_tail() {
 show_logs() {
 	show_tail "$T/fngw.log" 20
 	show_tail "$T/nginx/error.log" 10
+	show_tail "$T/apache/error.log" 10
 }
 
 # ---------------------------------------------------------------- TAP
@@ -586,9 +590,107 @@ stop_nginx() {
 	NGINX_PID=
 }
 
-# hcurl PATH [CURL ARGS...]: a request through nginx; the body goes to
-# ./body, the headers to ./head, the HTTP status to $code, curl's exit
-# status to $curl_rc (and is returned).  PATH is sent as it is.
+# ---------------------------------------------------------------- Apache
+
+APACHE_BIN=${APACHE_BIN:-$(command -v apache2 || echo /usr/sbin/apache2)}
+APACHE_MODULES=${APACHE_MODULES:-/usr/lib/apache2/modules}
+
+# start_apache: Apache 2.4 in the foreground on a free 127.0.0.1 port in
+# front of $T/fngw.sock, with only the modules it needs and all it
+# writes in $T/apache.  What speaks to fngw is the shipped
+# nginx/apache-fngw.conf with its socket path set to ours (or the file
+# APACHE_FNGW_CONF, whose /run/fngw/fngw.sock is replaced the same way);
+# APACHE_EXTRA goes into the server config before it;
+# APACHE_NO_UNIQUE_ID=1 leaves mod_unique_id out.  The access log
+# has lines "UNIQUE_ID X-Request-Id status "request"".  Sets
+# APACHE_PORT, APACHE_BASE and BASE (http://127.0.0.1:PORT).
+start_apache() {
+	[ -x "$APACHE_BIN" ] ||
+	    test_fatal "apache2 is not installed (make deps: apache2-bin)"
+	mkdir -p "$T/apache/htdocs" "$T/apache/run"
+	printf 'fngw-harness %s\n' "$T" >"$T/apache/htdocs/.harness-alive"
+	sed "s|/run/fngw/fngw.sock|$T/fngw.sock|g" \
+	    "${APACHE_FNGW_CONF:-$TOP/nginx/apache-fngw.conf}" \
+	    >"$T/apache/fngw.conf" || test_fatal "cannot write fngw.conf"
+	sa_uid="LoadModule unique_id_module $APACHE_MODULES/mod_unique_id.so"
+	[ -z "${APACHE_NO_UNIQUE_ID-}" ] || sa_uid=
+	sa_user=
+	if [ "$(id -u)" = 0 ]; then
+		sa_user="User nobody
+Group nogroup"
+	fi
+	for sa_try in 1 2 3 4 5; do
+		APACHE_PORT=$(free_port) || test_fatal "no free port"
+		cat >"$T/apache.conf" <<EOF
+ServerRoot $T/apache
+DefaultRuntimeDir $T/apache/run
+PidFile $T/apache/run/httpd.pid
+ErrorLog $T/apache/error.log
+LogLevel notice
+$sa_user
+Listen 127.0.0.1:$APACHE_PORT
+ServerName localhost
+LoadModule mpm_event_module $APACHE_MODULES/mod_mpm_event.so
+LoadModule authz_core_module $APACHE_MODULES/mod_authz_core.so
+LoadModule env_module $APACHE_MODULES/mod_env.so
+LoadModule proxy_module $APACHE_MODULES/mod_proxy.so
+LoadModule proxy_fcgi_module $APACHE_MODULES/mod_proxy_fcgi.so
+$sa_uid
+StartServers 1
+ServerLimit 2
+ThreadsPerChild 32
+MaxRequestWorkers 64
+MinSpareThreads 16
+MaxSpareThreads 64
+DocumentRoot $T/apache/htdocs
+LogFormat "%{UNIQUE_ID}e %{X-Request-Id}o %>s \\"%r\\"" fngw
+CustomLog $T/apache/access.log fngw
+ProxyPass /.harness-alive !
+${APACHE_EXTRA-}
+Include $T/apache/fngw.conf
+<Location /.harness-alive>
+	SetHandler none
+</Location>
+EOF
+		: >"$T/apache/error.log"
+		"$APACHE_BIN" -d "$T/apache" -f "$T/apache.conf" -DFOREGROUND \
+		    >>"$T/apache/stderr.log" 2>&1 &
+		APACHE_PID=$!
+		track_pid "$APACHE_PID"
+		if wait_for "apache_answers || ! pid_alive $APACHE_PID" 10 &&
+		    pid_alive "$APACHE_PID"; then
+			APACHE_BASE=http://127.0.0.1:$APACHE_PORT
+			BASE=$APACHE_BASE
+			return 0
+		fi
+		kill_wait "$APACHE_PID" TERM 5
+		APACHE_PID=
+		grep -q 'Address already in use' "$T/apache/error.log" \
+		    "$T/apache/stderr.log" 2>/dev/null || break
+		say "port $APACHE_PORT was taken; another try"
+	done
+	show_tail "$T/apache/error.log" 20
+	show_tail "$T/apache/stderr.log" 20
+	test_fatal "apache did not start"
+}
+
+# Is it our Apache that answers (its token, not another server's)?
+apache_answers() {
+	[ "$(curl -s --max-time 2 \
+	    "http://127.0.0.1:$APACHE_PORT/.harness-alive" 2>/dev/null)" = \
+	    "fngw-harness $T" ]
+}
+
+stop_apache() {
+	[ -n "$APACHE_PID" ] || return 0
+	kill_wait "$APACHE_PID" TERM 10
+	APACHE_PID=
+}
+
+# hcurl PATH [CURL ARGS...]: a request to $BASE (nginx or Apache); the
+# body goes to ./body, the headers to ./head, the HTTP status to $code,
+# curl's exit status to $curl_rc (and is returned).  PATH is sent as it
+# is.
 hcurl() {
 	hc_path=$1
 	shift
@@ -606,6 +708,7 @@ http_status() { awk '/^HTTP\// { c = $2 } END { print c }' "$1"; }
 
 harness_cleanup_() {
 	stop_nginx
+	stop_apache
 	stop_gateway >/dev/null 2>&1
 	for hc_pid in $HARNESS_PIDS; do
 		if pid_alive "$hc_pid"; then
@@ -631,7 +734,9 @@ harness_cleanup_() {
 	fi
 }
 
-# The logs have no sanitizer report, no nginx [alert]/[emerg].
+# The logs have no sanitizer report, no nginx [alert]/[emerg], no
+# Apache emerg/alert/crit and no Apache child killed by a signal
+# (AH00052, logged at notice).
 logs_clean_() {
 	lc_bad=
 	if [ -f "$T/fngw.log" ] && grep -E -n \
@@ -645,6 +750,12 @@ logs_clean_() {
 		lc_bad="$lc_bad [alert]/[emerg] in nginx's error.log"
 		head -n 20 "$T/.alert" | sed 's/^/#   /'
 	fi
+	if [ -f "$T/apache/error.log" ] && grep -E -n \
+	    '\[[a-z0-9_]*:(emerg|alert|crit)\]|AH00052|exit signal' \
+	    "$T/apache/error.log" >"$T/.alert" 2>/dev/null; then
+		lc_bad="$lc_bad emerg/alert/crit or a crash in Apache's error.log"
+		head -n 20 "$T/.alert" | sed 's/^/#   /'
+	fi
 	[ -z "$lc_bad" ] || { say "$lc_bad"; return 1; }
 }
 
@@ -652,13 +763,19 @@ test_done() {
 	trap - EXIT
 	td_logs=
 	[ -f "$T/fngw.log" ] || [ -f "$T/nginx/error.log" ] && td_logs=1
+	td_what="logs have no sanitizer report or nginx alert"
+	if [ -f "$T/apache/error.log" ]; then
+		td_logs=1
+		td_what="logs have no sanitizer report or nginx/Apache alert"
+	fi
 	stop_nginx
+	stop_apache
 	stop_gateway >/dev/null 2>&1
 	if [ -n "$td_logs" ]; then
 		if logs_clean_; then
-			test_ok_ "logs have no sanitizer report or nginx alert"
+			test_ok_ "$td_what"
 		else
-			test_failure_ "logs have no sanitizer report or nginx alert" ""
+			test_failure_ "$td_what" ""
 		fi
 	fi
 	printf '1..%d\n' "$test_count"

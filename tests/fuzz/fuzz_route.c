@@ -1,10 +1,10 @@
 /*
- * fuzz_route.c -- route_normalize() on any request path, against what
- * route.h promises and against a plain second implementation of it
- * (decode, split on "/", drop "" and ".", pop on ".."); then the router
- * over the routes of tests/fixtures/config/routes.ini (loaded when the
- * target runs from the top of the tree), whose captures must lie in
- * the path.
+ * fuzz_route.c -- route_origin() on any request target, against what
+ * route.h promises; route_normalize() on it as a path, against the same
+ * and against a plain second implementation of it (decode, split on
+ * "/", drop "" and ".", pop on ".."); then the router over the routes of
+ * tests/fixtures/config/routes.ini (loaded when the target runs from the
+ * top of the tree), whose captures must lie in the path.
  */
 #include "route.h"
 
@@ -144,6 +144,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Exactly len + 2 bytes, as route.h asks: ASan sees the rest. */
 	FUZZ_CHECK((out = malloc(size + 2)) != NULL);
 	FUZZ_CHECK((ref = malloc(size + 2)) != NULL);
+	/* route_origin(): 0 for a path, else just past "scheme://host". */
+	n = route_origin(in, size);
+	FUZZ_CHECK(n >= -1 && n <= (long)size);
+	if (n == 0)
+		FUZZ_CHECK(size > 0 && in[0] == '/');
+	if (n > 0) {
+		FUZZ_CHECK(memmem(in, (size_t)n, "://", 3) != NULL);
+		FUZZ_CHECK((size_t)n == size || in[n] == '/' ||
+		    in[n] == '?' || in[n] == '#');
+		FUZZ_CHECK((const char *)memchr(in, '/', (size_t)n) ==
+		    (const char *)memmem(in, (size_t)n, "://", 3) + 1);
+	}
+
 	n = route_normalize(in, size, out);
 	r = reference(in, size, ref);
 	FUZZ_CHECK(n == r);

@@ -336,6 +336,9 @@ test_defaults(void)
 	ok(is(env, "SCRIPT_NAME", "/plain") && is(env, "PATH_INFO", ""),
 	    "no path_info: SCRIPT_NAME is the path, PATH_INFO empty");
 	ok(is(env, "QUERY_STRING", ""), "QUERY_STRING is empty, not absent");
+	ok(is(env, "CONTENT_LENGTH", "0") && is(env, "CONTENT_TYPE", ""),
+	    "no CONTENT_LENGTH, CONTENT_TYPE params (Apache, no body): "
+	    "0 and empty, as behind nginx");
 	ok(absent(env, "SERVER_NAME"),
 	    "a standard variable holding a NUL is dropped, not cut short");
 	ok(absent(env, "FN_PARAM_NAME"), "no captures, no FN_PARAM_*");
@@ -397,6 +400,33 @@ test_https(void)
 	}
 }
 
+/* REQUEST_URI: the origin form request.c made of an absolute one (an
+ * Apache that passes the request target as sent), else the param. */
+static void
+test_request_uri(void)
+{
+	static char	 fname[] = "uri";
+	static char	 origin[] = "/uri/x?a=1";
+	struct fn	 fn = { 0 };
+	struct preq	 r = { 0 };
+	struct request	*rq;
+	const char	*errstr = NULL;
+	char		**env;
+
+	fn.fn_name = fname;
+	fn.fn_timeout_ms = 1000;
+	r.rq = rq = new_request(&fn, "/uri/x", "http");
+	padd(&r, "REQUEST_METHOD", "GET");
+	padd(&r, "REQUEST_URI", "http://h:8080/uri/x?a=1");
+	rq->rq_uri = origin;
+	env = cgi_env_build(rq, &errstr);
+	ok(env != NULL && is(env, "REQUEST_URI", "/uri/x?a=1"),
+	    "REQUEST_URI: the origin form, not the param");
+	ok(env != NULL && names_unique(env), "  and only once");
+	util_strv_free(env);
+	free(rq);
+}
+
 /*
  * Captures whose names differ only in case ("name", "NAME") would both be
  * FN_PARAM_NAME; route_compile() refuses such routes (route_test.c), so
@@ -415,5 +445,6 @@ main(void)
 	test_full();
 	test_defaults();
 	test_https();
+	test_request_uri();
 	return done_testing();
 }

@@ -1,7 +1,7 @@
 /*
  * route_test.c -- route_find() over tests/fixtures/config/routes.ini,
- * route_normalize() and route_compile() limits.  Run from the top of
- * the tree (prove does).
+ * route_normalize(), route_origin() and route_compile() limits.  Run
+ * from the top of the tree (prove does).
  */
 #include "route.h"
 
@@ -212,6 +212,44 @@ test_normalize(void)
 	    "honours len");
 }
 
+static int
+origin(const char *in, const char *want)
+{
+	long	off;
+
+	off = route_origin(in, strlen(in));
+	if (want == NULL)
+		return off == -1;
+	return off >= 0 && strcmp(in + off, want) == 0;
+}
+
+/* Apache's REQUEST_URI is the request target as sent: maybe absolute. */
+static void
+test_origin(void)
+{
+	ok(origin("/a/b?x=1", "/a/b?x=1"), "origin form: itself");
+	ok(origin("/", "/"), "/: itself");
+	ok(origin("http://127.0.0.1:8080/a/b?x=1", "/a/b?x=1"),
+	    "absolute form: from the path on");
+	ok(origin("HTTPS://example.com/a", "/a"), "scheme in capitals");
+	ok(origin("svn+ssh.x-1://h/a", "/a"), "scheme with + . - digits");
+	ok(origin("http://h", ""), "no path: empty");
+	ok(origin("http://h?x=/y", "?x=/y"), "no path, a query with /");
+	ok(origin("http://h#f/g", "#f/g"), "no path, a fragment with /");
+	ok(origin("http:///a", "/a"), "empty host");
+	ok(origin("http://user@h:1/a//b", "/a//b"), "userinfo and port");
+	ok(origin("", NULL), "empty: -1");
+	ok(origin("a/b", NULL), "relative: -1");
+	ok(origin("*", NULL), "asterisk form: -1");
+	ok(origin("h:80", NULL), "authority form: -1");
+	ok(origin("1http://h/a", NULL), "scheme starting with a digit: -1");
+	ok(origin("http:/h/a", NULL), "one slash: -1");
+	ok(origin("http//h/a", NULL), "no colon: -1");
+	ok(origin("://h/a", NULL), "no scheme: -1");
+	ok(route_origin("http://h/a", 6) == -1, "honours len (cut in ://)");
+	ok(route_origin("http://h/a", 8) == 8, "honours len (host only)");
+}
+
 static void
 test_compile(void)
 {
@@ -270,6 +308,7 @@ main(void)
 	if (cf != NULL)
 		test_find();
 	test_normalize();
+	test_origin();
 	test_compile();
 	config_free(cf);
 	return done_testing();
