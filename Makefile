@@ -44,7 +44,7 @@ endif
 GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
 	   gateway/status.c gateway/cgi.c gateway/instance.c gateway/pstat.c \
 	   gateway/spawn.c gateway/spool.c gateway/loop.c gateway/usage.c \
-	   gateway/spill.c gateway/invoke.c \
+	   gateway/spill.c gateway/invoke.c gateway/schedule.c gateway/cron.c \
 	   gateway/report.c gateway/report_html.c gateway/report_prune.c \
 	   gateway/config.c gateway/inifile.c \
 	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \
@@ -192,7 +192,7 @@ FUZZ_BINS = $(FUZZ_NAMES:%=build/fuzz/%)
 # (clang -Werror refuses usage.c's deliberate string concatenation in
 # its list of migrations).
 FUZZ_WNO =
-FUZZ_OBJS = $(patsubst %,build/fuzz/%.o,fcgi reply route config inifile \
+FUZZ_OBJS = $(patsubst %,build/fuzz/%.o,fcgi reply route config inifile cron \
 	   log util)
 
 build/fuzz/%.o: gateway/%.c gateway/*.h

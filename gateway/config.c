@@ -515,9 +515,8 @@ cf_fn_misc(struct cf_loader *l, struct fn *fn)
 	struct config		*cf = l->l_cf;
 	const struct ini_sect	*is = &l->l_cs;
 	const char		*v, *es, *which;
-	char			 name[128], **sv, *p;
+	char			 name[128], *p;
 	size_t			 i;
-	int			 nf;
 
 	if ((v = inifile_get(is, "mode")) != NULL) {
 		if (strcasecmp(v, "cgi") == 0)
@@ -540,15 +539,8 @@ cf_fn_misc(struct cf_loader *l, struct fn *fn)
 			    name);
 	}
 	if ((v = inifile_get(is, "schedule")) != NULL) {
-		if (v[0] != '@') {
-			if ((sv = util_split(v, &es)) == NULL)
-				return cf_err(l, "schedule", "%s", es);
-			nf = (int)util_strv_len(sv);
-			util_strv_free(sv);
-			if (nf != 5)
-				return cf_err(l, "schedule", "\"%s\": %d "
-				    "fields, not 5 (or @hourly etc.)", v, nf);
-		}
+		if (cron_parse(&fn->fn_cron, v, &es) == -1)
+			return cf_err(l, "schedule", "\"%s\": %s", v, es);
 		if ((fn->fn_schedule = strdup(v)) == NULL)
 			return cf_err(l, "schedule", "%s", strerror(errno));
 	}

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cron.h"
+
 struct route;			/* route.h: compiled patterns of one fn */
 
 enum fn_mode { FN_CGI, FN_FASTCGI };
@@ -73,6 +75,7 @@ struct fn {
 	int		 fn_queue;		/* default 64 */
 	uint64_t	 fn_queue_timeout_ms;	/* default 5s */
 	char		*fn_schedule;		/* NULL when none */
+	struct cron	 fn_cron;		/* fn_schedule, parsed */
 };
 
 struct config {
@@ -97,7 +100,7 @@ struct config {
 	uint64_t	 cf_shutdown_timeout_ms; /* default 30s */
 	uint64_t	 cf_kill_grace_ms;	/* default 2s */
 	uint64_t	 cf_max_params;		/* bytes; default 64k */
-	int		 cf_cron;		/* default 1 */
+	int		 cf_cron;		/* run schedules; default 1 */
 	int		 cf_log_level;		/* a log_level; default info */
 	int		 cf_allow_root;		/* default 0 */
 	long long	 cf_min_uid;		/* default 1000 */

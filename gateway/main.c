@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,6 +27,7 @@
 #include "loop.h"
 #include "pool.h"
 #include "request.h"
+#include "schedule.h"
 #include "spawn.h"
 #include "usage.h"
 
@@ -96,6 +98,7 @@ shutdown_cb(struct timer *t)
 	(void)t;
 	log_warn("shutdown_timeout passed; aborting what still runs");
 	front_shutdown_now();
+	sched_shutdown_now();
 }
 
 static void
@@ -111,12 +114,14 @@ sig_cb(struct ev *ev, uint32_t events)
 			if (stopping++) {
 				log_info("second signal: stopping now");
 				front_shutdown_now();
+				sched_shutdown_now();
 				break;
 			}
 			log_info("signal=%d: draining, then exiting",
 			    (int)si.ssi_signo);
 			timer_set(&shutdown_timer,
 			    cur_cf->cf_shutdown_timeout_ms);
+			sched_drain();
 			pool_drain();
 			front_shutdown();
 			break;
@@ -218,6 +223,8 @@ cmd_serve(const char *path)
 		fatal("out of memory");
 	(void)front_start(cur_cf, ledger);
 	pool_warm_start();
+	if (sched_start(cur_cf) == -1)
+		fatal("out of memory");
 
 	ev_init(&sig_ev, sig_fd, sig_cb, NULL);
 	ev_init(&spawn_ev, spawn_fd(), spawn_cb, NULL);
@@ -237,6 +244,7 @@ cmd_serve(const char *path)
 	    cur_cf->cf_listen, cur_cf->cf_nfns, cur_cf->cf_node,
 	    cur_cf->cf_billing_db);
 	loop_run();
+	sched_teardown();
 
 	/* Every request has ended and its row is in: say goodbye. */
 	front_close_listener();
@@ -267,6 +275,7 @@ cmd_check(const char *path)
 	for (w = cf->cf_warnings; w != NULL && *w != NULL; w++)
 		fprintf(stderr, "fngw: warning: %s\n", *w);
 	config_print_routes(cf, STDOUT_FILENO);
+	sched_print(cf, STDOUT_FILENO, time(NULL));
 	printf("%s: configuration OK\n", path);
 	config_free(cf);
 	return 0;

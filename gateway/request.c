@@ -31,6 +31,12 @@
  * any on_failure mode: the queue in memory is bounded. */
 #define REQUEST_MAX_BACKLOG	10000
 
+static int	 request_pair(const char *, size_t, const char *, size_t,
+		    void *);
+static void	 request_pairs_fix(struct request *);
+static const char *request_param(const struct request *, const char *,
+		    size_t *);
+
 static struct usage	*request_ledger;	/* borrowed */
 static uint64_t		 request_rid[2];	/* request id generator */
 static unsigned long	 request_alive;
@@ -86,6 +92,37 @@ reqid_valid(const char *s, size_t len)
 			return 0;
 	return 1;
 }
+
+/*
+ * A detached run (a schedule's) has no client: its reply is read as
+ * usual, so that the function never blocks on a full pipe, and dropped.
+ * The same contracts as front_stdout(), front_end() and front_cut().
+ */
+static int
+discard_stdout(struct request *rq, const void *p, size_t len)
+{
+	(void)rq;
+	(void)p;
+	(void)len;
+	return 0;
+}
+
+static void
+discard_end(struct request *rq)
+{
+	rq->rq_state = RQ_ENDED;
+	request_free(rq);
+}
+
+static void
+discard_cut(struct request *rq)
+{
+	(void)rq;
+}
+
+static const struct request_sink request_discard = {
+	discard_stdout, discard_end, discard_cut
+};
 
 /*
  * Error replies (SPEC.md's status table).
@@ -352,9 +389,43 @@ request_new(struct conn *c, unsigned id, struct config *cf)
 	return rq;
 }
 
+struct request *
+request_new_detached(struct config *cf, const struct fn *fn,
+    const char *trigger)
+{
+	struct request	*rq;
+
+	if ((rq = request_new(NULL, 0, cf)) == NULL)
+		return NULL;
+	rq->rq_detached = 1;
+	rq->rq_sink = &request_discard;
+	rq->rq_trigger = trigger;
+	rq->rq_fn = fn;
+	rq->rq_stdin_done = 1;		/* no body: EOF at once */
+	/* The environment comes from the params, as for the web server's
+	 * requests: REQUEST_METHOD and REQUEST_URI, nothing else. */
+	if (request_pair("REQUEST_METHOD", 14, "GET", 3, rq) == -1 ||
+	    request_pair("REQUEST_URI", 11, "/", 1, rq) == -1 ||
+	    (rq->rq_path = strdup("/")) == NULL) {
+		request_free(rq);
+		return NULL;
+	}
+	request_pairs_fix(rq);
+	rq->rq_method = request_param(rq, "REQUEST_METHOD", NULL);
+	rq->rq_path_len = 1;
+	rq->rq_rr.rr_fn = fn;
+	rq->rq_rr.rr_method_ok = 1;
+	rq->rq_rr.rr_script_len = rq->rq_path_len;
+	rq->rq_rr.rr_path_info_off = rq->rq_path_len;
+	rq->rq_t_routed = util_now_us();
+	return rq;
+}
+
 void
 request_free(struct request *rq)
 {
+	if (rq->rq_gone != NULL)
+		rq->rq_gone(rq);
 	cgi_cleanup(rq);
 	instance_cleanup(rq);
 	pool_dequeue(rq);
@@ -389,10 +460,15 @@ request_finish(struct request *rq)
 		rq->rq_t_end = util_now_us();
 	pool_account(rq);
 	dur = rq->rq_t_spawn ? rq->rq_t_end - rq->rq_t_spawn : 0;
-	log_info("fn=%s status=%d outcome=%s dur_ms=%llu.%03llu bytes_out=%llu"
-	    " request_id=%s", fn->fn_name, rq->rq_status, rq->rq_outcome,
-	    (unsigned long long)dur / 1000, (unsigned long long)dur % 1000,
-	    (unsigned long long)rq->rq_bytes_out, rq->rq_reqid);
+	/* Nobody sees a detached run's reply: a 5xx is worth a warning. */
+	log_emit(rq->rq_detached && rq->rq_status >= 500 ? LOG_WARN :
+	    LOG_INFO, __func__, "fn=%s status=%d outcome=%s dur_ms=%llu.%03llu"
+	    " bytes_out=%llu%s%s request_id=%s", fn->fn_name, rq->rq_status,
+	    rq->rq_outcome, (unsigned long long)dur / 1000,
+	    (unsigned long long)dur % 1000,
+	    (unsigned long long)rq->rq_bytes_out,
+	    rq->rq_detached ? " trigger=" : "",
+	    rq->rq_detached ? rq->rq_trigger : "", rq->rq_reqid);
 	if ((ur = usage_row_new()) == NULL) {
 		log_error("out of memory: row lost request_id=%s",
 		    rq->rq_reqid);
@@ -515,6 +591,20 @@ request_pair(const char *n, size_t nl, const char *v, size_t vl, void *arg)
 	return 0;
 }
 
+/* The pairs point into rq_pstore now that it no longer moves. */
+static void
+request_pairs_fix(struct request *rq)
+{
+	size_t	i;
+
+	for (i = 0; i < rq->rq_npairs; i++) {
+		rq->rq_pairs[i].p_name = (const char *)rq->rq_pstore.b_data +
+		    (uintptr_t)rq->rq_pairs[i].p_name;
+		rq->rq_pairs[i].p_value = (const char *)rq->rq_pstore.b_data +
+		    (uintptr_t)rq->rq_pairs[i].p_value;
+	}
+}
+
 static const char *
 request_param(const struct request *rq, const char *name, size_t *len)
 {
@@ -561,12 +651,7 @@ request_dispatch(struct request *rq)
 			    "malformed params");
 		return;
 	}
-	for (i = 0; i < rq->rq_npairs; i++) {
-		rq->rq_pairs[i].p_name = (const char *)rq->rq_pstore.b_data +
-		    (uintptr_t)rq->rq_pairs[i].p_name;
-		rq->rq_pairs[i].p_value = (const char *)rq->rq_pstore.b_data +
-		    (uintptr_t)rq->rq_pairs[i].p_value;
-	}
+	request_pairs_fix(rq);
 	buf_free(&rq->rq_params);
 	if ((rid = request_param(rq, "REQUEST_ID", &len)) != NULL &&
 	    reqid_valid(rid, len))
@@ -687,6 +772,14 @@ request_dispatch(struct request *rq)
 		    "body larger than max_body");
 		return;
 	}
+	request_admit(rq);
+}
+
+void
+request_admit(struct request *rq)
+{
+	const struct config	*cf = rq->rq_cf;
+
 	/* Not unmetered: while the ledger cannot be written, new work is
 	 * refused, unless the admin chose on_failure = serve; and in any
 	 * mode once REQUEST_MAX_BACKLOG rows wait in memory (the ledger and

@@ -42,6 +42,8 @@ enum rq_state {
 	RQ_ENDED		/* ended on the connection; to be freed */
 };
 
+struct request;
+
 /*
  * Where the reply of a request without a connection goes: front.c's
  * front_stdout(), front_end() and front_cut() hand such a request to
@@ -66,7 +68,13 @@ struct request {
 	unsigned	 rq_id;			/* FastCGI request id */
 	struct config	*rq_cf;			/* a reference */
 	const struct fn	*rq_fn;			/* borrowed from rq_cf */
-	const char	*rq_trigger;		/* "http", "cli" */
+	const char	*rq_trigger;		/* "http", "cron", "cli" */
+	/* No web server asked (a schedule): no connection ever, the
+	 * reply is read and dropped; rq_gone(rq) is called as rq is
+	 * freed, so that its owner forgets it. */
+	int		 rq_detached;
+	void		(*rq_gone)(struct request *);
+	void		*rq_gone_arg;
 
 	/* Params as they came, then decoded into pairs. */
 	struct buf	 rq_params;
@@ -141,6 +149,22 @@ void	request_setup(struct usage *);
 /* A new request on connection c (borrowed) under snapshot cf (a new
  * reference); NULL when out of memory. */
 struct request	*request_new(struct conn *, unsigned, struct config *);
+/*
+ * A run of fn that no web server asked for (trigger is static text:
+ * "cron"): a detached request under snapshot cf (a new reference), a GET
+ * of "/" with no query, no headers and no body, whose reply is read,
+ * counted and dropped.  NULL when out of memory.  Start it with
+ * request_admit(); it ends as any request does, row and all.
+ */
+struct request	*request_new_detached(struct config *, const struct fn *,
+		    const char *);
+/*
+ * rq is routed (rq_fn set): refuse it while the ledger cannot take its
+ * row, else take a slot and run it, or queue it (queue_timeout), or
+ * refuse it (queue full, tenant cap), exactly as an HTTP request.  rq
+ * may be finished, and even freed, before this returns.
+ */
+void	request_admit(struct request *);
 /* Free rq and all it owns; tells front.c (front_request_gone()). */
 void	request_free(struct request *);
 unsigned long	 request_count(void);	/* requests alive */

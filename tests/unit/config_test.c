@@ -90,6 +90,7 @@ test_full(void)
 	const char		*errstr = NULL, *order[] = { "hello", "zeta",
 	    "alpha", "middle", "bbb", "aaa" };
 	struct passwd		*pw;
+	char			 cronbuf[CRON_FORMAT_MAX];
 	size_t			 i;
 	int			 inorder;
 
@@ -201,8 +202,11 @@ test_full(void)
 	ok(fn->fn_max_requests == 42, "max_requests 042 is 42, not octal");
 	ok(fn->fn_queue == 16 && fn->fn_queue_timeout_ms == 250,
 	    "queue, queue_timeout");
+	cron_format(&fn->fn_cron, cronbuf, sizeof(cronbuf));
 	ok(fn->fn_schedule != NULL &&
-	    strcmp(fn->fn_schedule, "*/5 * * * *") == 0, "schedule");
+	    strcmp(fn->fn_schedule, "*/5 * * * *") == 0 &&
+	    strcmp(cronbuf, "*/5 * * * *") == 0, "schedule, parsed (%s)",
+	    cronbuf);
 
 	fn = config_fn(cf, "zeta");
 	ok(fn != NULL && fn->fn_mode == FN_FASTCGI, "mode = FastCGI");
@@ -447,6 +451,10 @@ main(void)
 	    "env_file", "missing.env");
 	expect_err(FX "err-schedule.ini", "err-schedule.ini", "fn.hello",
 	    "schedule", "5");
+	expect_err(FX "err-schedule-never.ini", "err-schedule-never.ini",
+	    "fn.hello", "schedule", "never");
+	expect_err(FX "err-schedule-hour.ini", "err-schedule-hour.ini",
+	    "fn.hello", "schedule", "hour: 25 is not in 0-23");
 	expect_err(FX "err-listen.ini", "err-listen.ini", "gateway",
 	    "listen", "absolute");
 	expect_err(FX "err-quote.ini", "err-quote.ini", "fn.hello", "args",
