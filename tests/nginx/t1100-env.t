@@ -51,6 +51,15 @@ test_expect_success 'request headers become HTTP_*, but never HTTP_PROXY' '
 	! grep -q "^HTTP_PROXY=" env.out
 '
 
+test_expect_success 'through nginx: a header sent twice is joined, odd names never arrive' '
+	HC_BODY=dup.body HC_HEAD=dup.head hcurl /env/Zed -H "X-Dup: one" -H "X-Dup: two" -H "X-Bad.Name: 1" \
+		-H "X_Under: 2" -H "Proxy: http://evil.example:3128" \
+		-H "X-Shock: () { :; }; echo pwned" && [ "$code" = 200 ] &&
+	grep -qx "HTTP_X_DUP=one, two" dup.body &&
+	! grep -q "BAD\|UNDER\|^HTTP_PROXY=" dup.body &&
+	grep -qx "HTTP_X_SHOCK=() { :; }; echo pwned" dup.body
+'
+
 test_expect_success 'FN_* variables' '
 	grep -qx FN_NAME=env env.out &&
 	grep -qx FN_TENANT=acme env.out &&
