@@ -45,6 +45,7 @@ GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
 	   gateway/status.c gateway/cgi.c gateway/instance.c gateway/pstat.c \
 	   gateway/spawn.c gateway/spool.c gateway/loop.c gateway/usage.c \
 	   gateway/spill.c gateway/invoke.c gateway/schedule.c gateway/cron.c \
+	   gateway/reload.c \
 	   gateway/report.c gateway/report_html.c gateway/report_prune.c \
 	   gateway/config.c gateway/inifile.c \
 	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \

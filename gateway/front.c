@@ -689,6 +689,13 @@ front_start(struct config *cf, struct usage *u)
 	return 0;
 }
 
+void
+front_reload(struct config *cf)
+{
+	front_cf = cf;
+	front_listen_update();		/* max_connections may differ */
+}
+
 int
 front_idle(void)
 {

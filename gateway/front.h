@@ -22,6 +22,8 @@ struct usage_row;
 int	front_listen(const struct config *, const char **);
 /* Serve cf with ledger u (borrowed).  Start-up only. */
 int	front_start(struct config *, struct usage *);
+/* A reload: new requests take cf (borrowed; the caller keeps it). */
+void	front_reload(struct config *);
 /* Stop accepting, let requests in flight finish; loop_stop() when done. */
 void	front_shutdown(void);
 /* shutdown_timeout passed: abort whatever still runs. */

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pool.h"
+#include "reload.h"
 #include "request.h"
 #include "schedule.h"
 #include "spawn.h"
@@ -36,6 +37,10 @@
 #endif
 
 static struct config	*cur_cf;	/* the snapshot in force */
+static const char	*cf_path;	/* re-read on SIGHUP */
+static char		*first_listen;	/* what serve bound: kept */
+static char		*first_ledger;	/* what serve opened: kept */
+static unsigned long	 reloads;
 static int		 sig_fd = -1;
 static struct ev	 sig_ev, spawn_ev, usage_ev;
 static struct timer	 shutdown_timer;
@@ -48,6 +53,7 @@ usage_exit(void)
 	fprintf(stderr,
 	    "usage: fngw [serve] -c FILE\n"
 	    "       fngw check -c FILE\n"
+	    "       fngw reload -c FILE\n"
 	    "       fngw usage [-c FILE] --db FILE [--db FILE ...]"
 	    " [--from DATE] [--to DATE]\n"
 	    "                  [--by function|tenant|node|day|hour[,...]]"
@@ -101,6 +107,88 @@ shutdown_cb(struct timer *t)
 	sched_shutdown_now();
 }
 
+/* [gateway] keys that only a restart can change: warn, keep the old. */
+static void
+reload_fixed(const struct config *old, const struct config *cf)
+{
+	if (strcmp(first_listen, cf->cf_listen) != 0 ||
+	    old->cf_listen_mode != cf->cf_listen_mode ||
+	    old->cf_listen_uid != cf->cf_listen_uid ||
+	    old->cf_listen_gid != cf->cf_listen_gid)
+		log_warn("reload: listen and its owner and mode take effect "
+		    "at a restart; still listening on %s", first_listen);
+	if (strcmp(first_ledger, cf->cf_billing_db) != 0)
+		log_warn("reload: billing_db takes effect at a restart; rows "
+		    "still go to %s", first_ledger);
+	if (strcmp(old->cf_node, cf->cf_node) != 0)
+		log_warn("reload: node takes effect at a restart; rows still "
+		    "say node=%s", old->cf_node);
+}
+
+/*
+ * SIGHUP: read the file again.  Valid, it takes over: new requests route
+ * by it, requests in flight end under the snapshot they hold, old pools
+ * drain (pool_reload()).  Invalid, the running one stays and the log
+ * says what `fngw check` would.  The listening socket is never touched.
+ */
+static void
+reload(void)
+{
+	struct config		*cf;
+	struct usage_prices	 up;
+	const char		*errstr;
+	char			**w;
+
+	if (stopping) {
+		log_warn("SIGHUP while stopping: ignored");
+		return;
+	}
+	log_info("SIGHUP: reading %s", cf_path);
+	if ((cf = config_load(cf_path, &errstr)) == NULL) {
+		log_error("reload: %s; keeping the running configuration",
+		    errstr);
+		return;
+	}
+	for (w = cf->cf_warnings; w != NULL && *w != NULL; w++)
+		log_warn("config: %s", *w);
+	reload_fixed(cur_cf, cf);
+	if (mkdir_p(cf->cf_runtime_dir, 0755) == -1) {
+		log_error("reload: runtime_dir %s: %s; keeping the running "
+		    "configuration", cf->cf_runtime_dir, strerror(errno));
+		config_unref(cf);
+		return;
+	}
+	/* New prices start a period in the ledger before any row is
+	 * billed under them. */
+	up.up_per_request = cf->cf_price_per_request;
+	up.up_per_gb_second = cf->cf_price_per_gb_second;
+	up.up_granularity_ms = cf->cf_granularity_ms;
+	up.up_currency = cf->cf_currency;
+	if (usage_record_prices(first_ledger, &up, &errstr) == -1) {
+		log_error("reload: the prices cannot be recorded: %s; keeping "
+		    "the running configuration", errstr);
+		config_unref(cf);
+		return;
+	}
+	if (pool_reload(cf) == -1) {
+		log_error("reload: out of memory; keeping the running "
+		    "configuration");
+		config_unref(cf);
+		return;
+	}
+	front_reload(cf);
+	if (sched_start(cf) == -1)
+		log_error("reload: out of memory for the schedules; the old "
+		    "ones run on");
+	log_set_level((enum log_level)cf->cf_log_level);
+	config_unref(cur_cf);
+	cur_cf = cf;
+	reloads++;
+	if (pidfile_write(cur_cf->cf_runtime_dir, reloads) == -1)
+		log_warn("pid file: %s", strerror(errno));
+	log_info("reloaded %s: %zu functions", cf_path, cf->cf_nfns);
+}
+
 static void
 sig_cb(struct ev *ev, uint32_t events)
 {
@@ -126,10 +214,7 @@ sig_cb(struct ev *ev, uint32_t events)
 			front_shutdown();
 			break;
 		case SIGHUP:
-			/* XXX reload comes with the operations work
-			 * (issue 6); until then the old config stays. */
-			log_warn("SIGHUP: reload is not supported yet; "
-			    "keeping the running configuration");
+			reload();
 			break;
 		case SIGCHLD:
 			spawn_strays_soon();
@@ -174,6 +259,10 @@ cmd_serve(const char *path)
 		fprintf(stderr, "fngw: %s\n", errstr);
 		return 1;
 	}
+	cf_path = path;
+	if ((first_listen = strdup(cur_cf->cf_listen)) == NULL ||
+	    (first_ledger = strdup(cur_cf->cf_billing_db)) == NULL)
+		fatal("out of memory");
 	log_set_level((enum log_level)cur_cf->cf_log_level);
 	for (w = cur_cf->cf_warnings; w != NULL && *w != NULL; w++)
 		log_warn("config: %s", *w);
@@ -221,6 +310,9 @@ cmd_serve(const char *path)
 		fatal("spawner thread: %s", strerror(errno));
 	if (pool_setup(cur_cf) == -1)
 		fatal("out of memory");
+	if (pidfile_write(cur_cf->cf_runtime_dir, reloads) == -1)
+		log_warn("pid file in %s: %s (fngw reload cannot find this "
+		    "process)", cur_cf->cf_runtime_dir, strerror(errno));
 	(void)front_start(cur_cf, ledger);
 	pool_warm_start();
 	if (sched_start(cur_cf) == -1)
@@ -249,14 +341,17 @@ cmd_serve(const char *path)
 	/* Every request has ended and its row is in: say goodbye. */
 	front_close_listener();
 	front_flush_all(1000);
-	if (strncmp(cur_cf->cf_listen, "unix:", 5) == 0)
-		(void)unlink(cur_cf->cf_listen + 5);
+	if (strncmp(first_listen, "unix:", 5) == 0)
+		(void)unlink(first_listen + 5);
+	pidfile_remove();
 	pool_stop_all();
 	spawn_shutdown();
 	(void)spawn_reap_strays();
 	usage_close(ledger);
 	pool_teardown();
 	config_unref(cur_cf);
+	free(first_listen);
+	free(first_ledger);
 	log_info("stopped");
 	return 0;
 }
@@ -320,5 +415,7 @@ main(int argc, char **argv)
 		return cmd_serve(path);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(path);
+	if (strcmp(cmd, "reload") == 0)
+		return reload_main(path);
 	usage_exit();
 }

@@ -16,6 +16,14 @@
  * left.  Instances that fail to start put the pool in backoff (100 ms,
  * doubling up to 10 s): no new start until it passes, and requests that
  * no live instance can serve get a 502 at once rather than a hang.
+ *
+ * Pools belong to a generation, one per configuration snapshot.  A
+ * reload makes a new current generation; the old ones keep serving what
+ * they hold (requests routed under them, queued or running), stop their
+ * instances as they fall idle, start no minimum, and are freed once
+ * empty and no request holds their snapshot.  What outlives generations
+ * is kept by name: a function's counters (the status page's) and a
+ * tenant's busy slots, so that a tenant's cap holds across a reload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +40,32 @@
 
 TAILQ_HEAD(instlist, instance);
 
+/* A function's counters, by name, across reloads. */
+struct pool_cnt {
+	char		*c_name;
+	unsigned long	 c_started, c_start_failures, c_recycled;
+	unsigned long	 c_outcomes[POOL_OUTCOMES];
+	unsigned long	 c_cold_starts;
+	unsigned long	 c_timed;
+	uint64_t	 c_sum_us;
+	unsigned long	 c_hist[POOL_HIST];
+	struct pool_cnt	*c_next;
+};
+
+/* A tenant's invocations running, by name, across reloads. */
+struct pool_tenant {
+	char			*t_name;
+	int			 t_busy;
+	struct pool_tenant	*t_next;
+};
+
+struct pool_gen;
+
 struct pool {
 	const struct fn	*p_fn;
+	struct pool_gen	*p_gen;
+	struct pool_cnt	*p_cnt;
+	int		*p_tbusy;		/* its tenant's; NULL: none */
 	int		 p_busy;
 	int		 p_queued;
 	TAILQ_HEAD(, request) p_queue;
@@ -44,18 +76,17 @@ struct pool {
 	int		 p_live;		/* processes, stopping too */
 	int		 p_waiting;		/* on p_need */
 	TAILQ_HEAD(, request) p_need;
-	unsigned	 p_seq;
 	int		 p_fails;		/* start failures in a row */
 	uint64_t	 p_backoff_until;	/* loop_now() ms */
 	struct timer	 p_backoff;
 	char		 p_why[200];		/* the last start failure */
-	unsigned long	 p_started, p_start_failures, p_recycled;
+};
 
-	unsigned long	 p_outcomes[POOL_OUTCOMES];
-	unsigned long	 p_cold_starts;
-	unsigned long	 p_timed;
-	uint64_t	 p_sum_us;
-	unsigned long	 p_hist[POOL_HIST];
+struct pool_gen {
+	struct config	*g_cf;			/* a reference */
+	struct pool	*g_pools;		/* one per fn, file order */
+	size_t		 g_npools;
+	LIST_ENTRY(pool_gen) g_link;
 };
 
 static const char *const pool_outcomes[POOL_OUTCOMES] = {
@@ -63,55 +94,205 @@ static const char *const pool_outcomes[POOL_OUTCOMES] = {
 	"rejected"
 };
 
-static struct pool	*pools;
-static size_t		 npools;
-static int		*tenant_busy;
-static const struct config *pool_cf;
+/* The current generation first, then older ones. */
+static LIST_HEAD(, pool_gen) pool_gens = LIST_HEAD_INITIALIZER(pool_gens);
+static struct pool_cnt	*pool_cnts;
+static struct pool_tenant *pool_tenants;
+static unsigned		 pool_seq;	/* instance numbers, never reused */
 static int		 pool_draining;
+static struct timer	 pool_gc_timer;
 
 static void	pool_backoff_cb(struct timer *);
 
-int
-pool_setup(const struct config *cf)
+static struct pool_cnt *
+pool_cnt_of(const char *name)
+{
+	struct pool_cnt	*c;
+
+	for (c = pool_cnts; c != NULL; c = c->c_next)
+		if (strcmp(c->c_name, name) == 0)
+			return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->c_name = strdup(name)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->c_next = pool_cnts;
+	pool_cnts = c;
+	return c;
+}
+
+static int *
+pool_tenant_of(const char *name)
+{
+	struct pool_tenant	*t;
+
+	for (t = pool_tenants; t != NULL; t = t->t_next)
+		if (strcmp(t->t_name, name) == 0)
+			return &t->t_busy;
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->t_name = strdup(name)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->t_next = pool_tenants;
+	pool_tenants = t;
+	return &t->t_busy;
+}
+
+static struct pool_gen *
+pool_current(void)
+{
+	return LIST_FIRST(&pool_gens);
+}
+
+static int
+pool_old(const struct pool *p)
+{
+	return p->p_gen != pool_current();
+}
+
+static void
+pool_gen_free(struct pool_gen *g)
 {
 	size_t	i;
 
-	if ((pools = calloc(cf->cf_nfns + 1, sizeof(*pools))) == NULL)
-		return -1;
-	if ((tenant_busy = calloc(cf->cf_ntenants + 1,
-	    sizeof(*tenant_busy))) == NULL)
-		return -1;
-	npools = cf->cf_nfns;
-	for (i = 0; i < npools; i++) {
-		pools[i].p_fn = cf->cf_fns[i];
-		TAILQ_INIT(&pools[i].p_queue);
-		TAILQ_INIT(&pools[i].p_idle);
-		TAILQ_INIT(&pools[i].p_others);
-		TAILQ_INIT(&pools[i].p_need);
-		timer_init(&pools[i].p_backoff, pool_backoff_cb, &pools[i]);
+	for (i = 0; i < g->g_npools; i++)
+		timer_cancel(&g->g_pools[i].p_backoff);
+	LIST_REMOVE(g, g_link);
+	free(g->g_pools);
+	config_unref(g->g_cf);
+	free(g);
+}
+
+/* Old generations that nothing uses any more go; the timer runs while
+ * there are old ones. */
+static void
+pool_gc_cb(struct timer *t)
+{
+	struct pool_gen	*g, *next;
+	const struct pool *p;
+	size_t		 i;
+	int		 busy;
+
+	(void)t;
+	for (g = LIST_NEXT(pool_current(), g_link); g != NULL; g = next) {
+		next = LIST_NEXT(g, g_link);
+		/* A request of its snapshot may still route to it. */
+		busy = g->g_cf->cf_refs > 1;
+		for (i = 0; !busy && i < g->g_npools; i++) {
+			p = &g->g_pools[i];
+			busy = p->p_busy || p->p_queued || p->p_live ||
+			    p->p_waiting;
+		}
+		if (!busy) {
+			log_debug("the pools of a replaced configuration "
+			    "are empty: freed");
+			pool_gen_free(g);
+		}
 	}
-	pool_cf = cf;
+	if (LIST_NEXT(pool_current(), g_link) != NULL)
+		timer_set(&pool_gc_timer, 1000);
+}
+
+static void	pool_keep_min(struct pool *);
+static void	pool_retire(struct instance *, const char *);
+
+/* A generation for cf, made current. */
+static int
+pool_gen_new(struct config *cf)
+{
+	struct pool_gen	*g;
+	struct pool	*p;
+	size_t		 i;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->g_pools = calloc(cf->cf_nfns + 1, sizeof(*g->g_pools))) ==
+	    NULL) {
+		free(g);
+		return -1;
+	}
+	g->g_npools = cf->cf_nfns;
+	for (i = 0; i < g->g_npools; i++) {
+		p = &g->g_pools[i];
+		p->p_fn = cf->cf_fns[i];
+		p->p_gen = g;
+		if ((p->p_cnt = pool_cnt_of(p->p_fn->fn_name)) == NULL ||
+		    (p->p_fn->fn_tenant != NULL && (p->p_tbusy =
+		    pool_tenant_of(p->p_fn->fn_tenant->t_name)) == NULL)) {
+			free(g->g_pools);
+			free(g);
+			return -1;
+		}
+		TAILQ_INIT(&p->p_queue);
+		TAILQ_INIT(&p->p_idle);
+		TAILQ_INIT(&p->p_others);
+		TAILQ_INIT(&p->p_need);
+		timer_init(&p->p_backoff, pool_backoff_cb, p);
+	}
+	g->g_cf = config_ref(cf);
+	LIST_INSERT_HEAD(&pool_gens, g, g_link);
+	return 0;
+}
+
+int
+pool_setup(struct config *cf)
+{
+	timer_init(&pool_gc_timer, pool_gc_cb, NULL);
+	return pool_gen_new(cf);
+}
+
+int
+pool_reload(struct config *cf)
+{
+	struct pool_gen	*old = pool_current();
+	struct instance	*inst;
+	size_t		 i;
+
+	if (pool_gen_new(cf) == -1)
+		return -1;
+	/* The old generation serves on what it holds; idle instances go
+	 * now, busy ones when their request ends (pool_give()). */
+	for (i = 0; old != NULL && i < old->g_npools; i++)
+		while ((inst = TAILQ_FIRST(&old->g_pools[i].p_idle)) != NULL)
+			pool_retire(inst, "the configuration was reloaded");
+	pool_warm_start();
+	timer_set(&pool_gc_timer, 1000);
 	return 0;
 }
 
 void
 pool_teardown(void)
 {
-	size_t	i;
+	struct pool_cnt		*c;
+	struct pool_tenant	*t;
 
-	for (i = 0; i < npools; i++)
-		timer_cancel(&pools[i].p_backoff);
-	free(pools);
-	free(tenant_busy);
-	pools = NULL;
-	tenant_busy = NULL;
-	npools = 0;
+	timer_cancel(&pool_gc_timer);
+	while (!LIST_EMPTY(&pool_gens))
+		pool_gen_free(LIST_FIRST(&pool_gens));
+	while ((c = pool_cnts) != NULL) {
+		pool_cnts = c->c_next;
+		free(c->c_name);
+		free(c);
+	}
+	while ((t = pool_tenants) != NULL) {
+		pool_tenants = t->t_next;
+		free(t->t_name);
+		free(t);
+	}
 }
 
+/* fn's pool: in the generation of the snapshot fn belongs to. */
 static struct pool *
 pool_of(const struct fn *fn)
 {
-	return &pools[fn->fn_index];
+	struct pool_gen	*g;
+
+	LIST_FOREACH(g, &pool_gens, g_link)
+		if ((size_t)fn->fn_index < g->g_npools &&
+		    g->g_pools[fn->fn_index].p_fn == fn)
+			return &g->g_pools[fn->fn_index];
+	abort();	/* a request outlived its snapshot's reference */
 }
 
 /* Instances of p in state st (p_others holds all but the idle ones). */
@@ -149,21 +330,23 @@ pool_refuse(struct pool *p, struct request *rq)
 	request_finish(rq);
 }
 
+/* p's tenant is at its cap (the cap of p's snapshot, over the busy
+ * slots of every generation). */
 static int
-tenant_full(const struct fn *fn)
+tenant_full(const struct pool *p)
 {
-	const struct tenant	*t = fn->fn_tenant;
+	const struct tenant	*t = p->p_fn->fn_tenant;
 
 	return t != NULL && t->t_concurrency > 0 &&
-	    tenant_busy[t->t_index] >= t->t_concurrency;
+	    *p->p_tbusy >= t->t_concurrency;
 }
 
 static void
 pool_take(struct pool *p, struct request *rq)
 {
 	p->p_busy++;
-	if (p->p_fn->fn_tenant != NULL)
-		tenant_busy[p->p_fn->fn_tenant->t_index]++;
+	if (p->p_tbusy != NULL)
+		(*p->p_tbusy)++;
 	rq->rq_slot = 1;
 }
 
@@ -172,7 +355,7 @@ pool_acquire(struct request *rq)
 {
 	struct pool	*p = pool_of(rq->rq_fn);
 
-	if (tenant_full(rq->rq_fn)) {
+	if (tenant_full(p)) {
 		rq->rq_errcode = "tenant_limit";
 		return -1;
 	}
@@ -216,7 +399,7 @@ pool_wake(struct pool *p)
 	struct request	*rq;
 
 	while ((rq = TAILQ_FIRST(&p->p_queue)) != NULL &&
-	    p->p_busy < p->p_fn->fn_concurrency && !tenant_full(p->p_fn)) {
+	    p->p_busy < p->p_fn->fn_concurrency && !tenant_full(p)) {
 		TAILQ_REMOVE(&p->p_queue, rq, rq_qlink);
 		p->p_queued--;
 		rq->rq_state = RQ_PARAMS;
@@ -233,23 +416,27 @@ pool_wake(struct pool *p)
 void
 pool_release(struct request *rq)
 {
-	struct pool		*p;
-	const struct tenant	*t;
-	size_t			 i;
+	struct pool	*p, *q;
+	struct pool_gen	*g;
+	size_t		 i;
 
 	if (!rq->rq_slot)
 		return;
 	rq->rq_slot = 0;
 	p = pool_of(rq->rq_fn);
 	p->p_busy--;
-	if ((t = rq->rq_fn->fn_tenant) != NULL)
-		tenant_busy[t->t_index]--;
+	if (p->p_tbusy != NULL)
+		(*p->p_tbusy)--;
 	pool_wake(p);
 	/* A tenant's freed capacity may be what another of its functions'
-	 * queue waits for. */
-	for (i = 0; t != NULL && i < npools && !tenant_full(rq->rq_fn); i++)
-		if (pools[i].p_fn->fn_tenant == t && &pools[i] != p)
-			pool_wake(&pools[i]);
+	 * queue waits for, in any generation. */
+	LIST_FOREACH(g, &pool_gens, g_link)
+		for (i = 0; p->p_tbusy != NULL && i < g->g_npools; i++) {
+			q = &g->g_pools[i];
+			if (q != p && q->p_tbusy == p->p_tbusy &&
+			    q->p_queued > 0 && !tenant_full(q))
+				pool_wake(q);
+		}
 }
 
 /*
@@ -284,16 +471,16 @@ hist_value(size_t b)
 }
 
 static uint64_t
-hist_quantile(const struct pool *p, unsigned permille)
+hist_quantile(const struct pool_cnt *c, unsigned permille)
 {
 	unsigned long	want, seen = 0;
 	size_t		b;
 
-	if (p->p_timed == 0)
+	if (c->c_timed == 0)
 		return 0;
-	want = (p->p_timed * permille + 999) / 1000;
+	want = (c->c_timed * permille + 999) / 1000;
 	for (b = 0; b < POOL_HIST; b++)
-		if ((seen += p->p_hist[b]) >= want)
+		if ((seen += c->c_hist[b]) >= want)
 			return hist_value(b);
 	return hist_value(POOL_HIST - 1);
 }
@@ -301,55 +488,74 @@ hist_quantile(const struct pool *p, unsigned permille)
 void
 pool_account(const struct request *rq)
 {
-	struct pool	*p = pool_of(rq->rq_fn);
+	struct pool_cnt	*c = pool_of(rq->rq_fn)->p_cnt;
 	uint64_t	 us;
 	size_t		 i;
 
 	for (i = 0; i < POOL_OUTCOMES; i++)
 		if (strcmp(rq->rq_outcome, pool_outcomes[i]) == 0)
-			p->p_outcomes[i]++;
+			c->c_outcomes[i]++;
 	if (rq->rq_t_spawn != 0 && rq->rq_t_end >= rq->rq_t_spawn) {
 		us = rq->rq_t_end - rq->rq_t_spawn;
-		p->p_hist[hist_bucket(us)]++;
-		p->p_timed++;
-		p->p_sum_us += us;
+		c->c_hist[hist_bucket(us)]++;
+		c->c_timed++;
+		c->c_sum_us += us;
 	}
+}
+
+/* Add what p holds now to ps. */
+static void
+pool_stats_add(const struct pool *p, struct pool_stats *ps)
+{
+	const struct instance	*inst;
+	unsigned long		 busy = 0, idle = 0;
+
+	ps->ps_busy += (unsigned long)p->p_busy;
+	ps->ps_queued += (unsigned long)p->p_queued;
+	ps->ps_waiting += (unsigned long)p->p_waiting;
+	if (p->p_fn->fn_mode == FN_CGI) {
+		ps->ps_inst_busy += (unsigned long)p->p_busy;
+		return;
+	}
+	ps->ps_inst_starting += (unsigned long)pool_count(p, INST_STARTING);
+	ps->ps_inst_stopping += (unsigned long)pool_count(p, INST_STOPPING);
+	busy = (unsigned long)pool_count(p, INST_BUSY);
+	TAILQ_FOREACH(inst, &p->p_idle, i_link)
+		idle++;
+	ps->ps_inst_busy += busy;
+	ps->ps_inst_idle += idle;
 }
 
 int
 pool_stats(size_t i, struct pool_stats *ps)
 {
+	const struct pool_gen	*cur = pool_current(), *g;
 	const struct pool	*p;
-	const struct instance	*inst;
+	const struct pool_cnt	*c;
+	size_t			 k;
 
-	if (i >= npools)
+	if (cur == NULL || i >= cur->g_npools)
 		return -1;
-	p = &pools[i];
+	p = &cur->g_pools[i];
+	c = p->p_cnt;
 	memset(ps, 0, sizeof(*ps));
 	ps->ps_fn = p->p_fn;
-	ps->ps_busy = (unsigned long)p->p_busy;
-	ps->ps_queued = (unsigned long)p->p_queued;
-	ps->ps_inst_starting = (unsigned long)pool_count(p, INST_STARTING);
-	ps->ps_inst_stopping = (unsigned long)pool_count(p, INST_STOPPING);
-	ps->ps_inst_busy = (unsigned long)pool_count(p, INST_BUSY);
-	ps->ps_inst_idle = 0;
-	TAILQ_FOREACH(inst, &p->p_idle, i_link)
-		ps->ps_inst_idle++;
-	if (p->p_fn->fn_mode == FN_CGI) {
-		ps->ps_inst_busy = ps->ps_busy;
-		ps->ps_inst_idle = ps->ps_inst_starting = 0;
-	}
-	ps->ps_waiting = (unsigned long)p->p_waiting;
-	ps->ps_started = p->p_started;
-	ps->ps_start_failures = p->p_start_failures;
-	ps->ps_recycled = p->p_recycled;
-	memcpy(ps->ps_outcomes, p->p_outcomes, sizeof(ps->ps_outcomes));
-	ps->ps_cold_starts = p->p_cold_starts;
-	ps->ps_timed = p->p_timed;
-	ps->ps_sum_us = p->p_sum_us;
-	ps->ps_p50_us = hist_quantile(p, 500);
-	ps->ps_p90_us = hist_quantile(p, 900);
-	ps->ps_p99_us = hist_quantile(p, 990);
+	pool_stats_add(p, ps);
+	/* What the same function still runs under a replaced snapshot. */
+	for (g = LIST_NEXT(cur, g_link); g != NULL; g = LIST_NEXT(g, g_link))
+		for (k = 0; k < g->g_npools; k++)
+			if (g->g_pools[k].p_cnt == c)
+				pool_stats_add(&g->g_pools[k], ps);
+	ps->ps_started = c->c_started;
+	ps->ps_start_failures = c->c_start_failures;
+	ps->ps_recycled = c->c_recycled;
+	memcpy(ps->ps_outcomes, c->c_outcomes, sizeof(ps->ps_outcomes));
+	ps->ps_cold_starts = c->c_cold_starts;
+	ps->ps_timed = c->c_timed;
+	ps->ps_sum_us = c->c_sum_us;
+	ps->ps_p50_us = hist_quantile(c, 500);
+	ps->ps_p90_us = hist_quantile(c, 900);
+	ps->ps_p99_us = hist_quantile(c, 990);
 	return 0;
 }
 
@@ -374,13 +580,13 @@ pool_start_one(struct pool *p)
 	}
 	inst->i_pool = p;
 	inst->i_fn = p->p_fn;
-	inst->i_seq = ++p->p_seq;
+	inst->i_seq = ++pool_seq;
 	inst->i_state = INST_STARTING;
 	TAILQ_INSERT_TAIL(&p->p_others, inst, i_link);
 	p->p_live++;
-	p->p_started++;
+	p->p_cnt->c_started++;
 	/* May call pool_instance_gone() before it returns. */
-	instance_start(inst, pool_cf);
+	instance_start(inst, p->p_gen->g_cf);
 }
 
 static int
@@ -399,11 +605,13 @@ pool_grow(struct pool *p)
 		pool_start_one(p);
 }
 
-/* Keep min_instances alive (not counting those on their way out). */
+/* Keep min_instances alive (not counting those on their way out); an
+ * old generation keeps none. */
 static void
 pool_keep_min(struct pool *p)
 {
-	while (!pool_draining && p->p_fn->fn_mode == FN_FASTCGI &&
+	while (!pool_draining && !pool_old(p) &&
+	    p->p_fn->fn_mode == FN_FASTCGI &&
 	    p->p_live - pool_count(p, INST_STOPPING) <
 	    p->p_fn->fn_min_instances && pool_may_start(p))
 		pool_start_one(p);
@@ -487,7 +695,7 @@ pool_give(struct instance *inst, int fresh)
 	uint64_t	 waited, init;
 
 	if (fn->fn_max_requests > 0 && inst->i_served >= fn->fn_max_requests) {
-		p->p_recycled++;
+		p->p_cnt->c_recycled++;
 		pool_retire(inst, "served max_requests");
 		pool_grow(p);
 		return;
@@ -502,9 +710,13 @@ pool_give(struct instance *inst, int fresh)
 			waited = util_now_us() - rq->rq_t_routed;
 			init = inst->i_t_ready - inst->i_t_start;
 			rq->rq_init_us = init < waited ? init : waited;
-			p->p_cold_starts++;
+			p->p_cnt->c_cold_starts++;
 		}
 		instance_serve(inst, rq);
+		return;
+	}
+	if (pool_old(p)) {
+		pool_retire(inst, "the configuration was reloaded");
 		return;
 	}
 	TAILQ_REMOVE(&p->p_others, inst, i_link);
@@ -542,7 +754,7 @@ pool_instance_gone(struct instance *inst, int start_failed, const char *why)
 	p->p_live--;
 	instance_free(inst);
 	if (start_failed) {
-		p->p_start_failures++;
+		p->p_cnt->c_start_failures++;
 		p->p_fails++;
 		(void)snprintf(p->p_why, sizeof(p->p_why), "%s", why);
 		ms = p->p_fails > 7 ? POOL_BACKOFF_MAX :
@@ -568,10 +780,11 @@ pool_instance_gone(struct instance *inst, int start_failed, const char *why)
 void
 pool_warm_start(void)
 {
-	size_t	i;
+	struct pool_gen	*g = pool_current();
+	size_t		 i;
 
-	for (i = 0; i < npools; i++)
-		pool_keep_min(&pools[i]);
+	for (i = 0; g != NULL && i < g->g_npools; i++)
+		pool_keep_min(&g->g_pools[i]);
 }
 
 void
@@ -589,20 +802,24 @@ pool_is_draining(void)
 void
 pool_stop_all(void)
 {
+	struct pool_gen	*g;
+	struct pool	*p;
 	struct instance	*inst;
 	size_t		 i;
 
-	for (i = 0; i < npools; i++) {
-		while ((inst = TAILQ_FIRST(&pools[i].p_idle)) != NULL) {
-			TAILQ_REMOVE(&pools[i].p_idle, inst, i_link);
-			instance_kill_now(inst);
-			instance_free(inst);
+	LIST_FOREACH(g, &pool_gens, g_link)
+		for (i = 0; i < g->g_npools; i++) {
+			p = &g->g_pools[i];
+			while ((inst = TAILQ_FIRST(&p->p_idle)) != NULL) {
+				TAILQ_REMOVE(&p->p_idle, inst, i_link);
+				instance_kill_now(inst);
+				instance_free(inst);
+			}
+			while ((inst = TAILQ_FIRST(&p->p_others)) != NULL) {
+				TAILQ_REMOVE(&p->p_others, inst, i_link);
+				instance_kill_now(inst);
+				instance_free(inst);
+			}
+			p->p_live = 0;
 		}
-		while ((inst = TAILQ_FIRST(&pools[i].p_others)) != NULL) {
-			TAILQ_REMOVE(&pools[i].p_others, inst, i_link);
-			instance_kill_now(inst);
-			instance_free(inst);
-		}
-		pools[i].p_live = 0;
-	}
 }

@@ -4,7 +4,7 @@
  * fastcgi mode the warm instances (start, reuse, recycle, reap idle).
  *
  * Loop thread only.  Pools live as long as the snapshot they were made
- * for; a request holds at most one slot, taken by pool_acquire() and
+ * for (a reload makes new ones and lets the old drain); a request holds at most one slot, taken by pool_acquire() and
  * given back by pool_release(), which also starts the next waiting
  * request (through request_run()).  A fastcgi request with a slot then
  * takes an idle instance, or waits for one that pool.c starts while
@@ -40,7 +40,10 @@ struct pool_stats {
 	uint64_t	 ps_sum_us;
 };
 
-int	pool_setup(const struct config *);	/* start-up; -1 on ENOMEM */
+int	pool_setup(struct config *);	/* start-up; -1 on ENOMEM */
+/* A reload: cf's pools become current, the old ones drain (-1: ENOMEM,
+ * nothing changed). */
+int	pool_reload(struct config *);
 void	pool_teardown(void);
 
 /*

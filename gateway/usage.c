@@ -747,6 +747,22 @@ fail:
 }
 
 int
+usage_record_prices(const char *path, const struct usage_prices *up,
+    const char **errstr)
+{
+	sqlite3	*db;
+
+	*errstr = NULL;
+	if ((db = usage_db_open(path, up, errstr)) == NULL) {
+		if (*errstr == NULL)
+			*errstr = usage_err(path, strerror(errno));
+		return -1;
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
+int
 usage_set_node(struct usage *u, const char *node)
 {
 	char	*copy;

@@ -63,6 +63,14 @@ struct usage	*usage_open(const char *, const struct usage_prices *,
 		    const char **);
 
 /*
+ * Record prices that a reload brings, as usage_open() does (a new
+ * period when they differ from the latest), on a connection of its own:
+ * blocks the caller for as long as the write takes.  -1 and *errstr.
+ */
+int		 usage_record_prices(const char *, const struct usage_prices *,
+		    const char **);
+
+/*
  * The node name written into every row (copied).  Call it after
  * usage_open() and before the first usage_submit(); the default is the
  * host name.  -1 (errno ENOMEM) on allocation failure.
