@@ -303,7 +303,7 @@ instance_err_line(void *arg, const char *s, size_t len)
 
 	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
 		len--;
-	log_info("fn=%s pid=%d stderr: %.*s", inst->i_fn->fn_name,
+	log_info("fn=%s pid=%d stream=stderr: %.*s", inst->i_fn->fn_name,
 	    (int)inst->i_sp.sp_pid, (int)(len > 1000 ? 1000 : len), s);
 }
 

@@ -1,9 +1,10 @@
 /*
- * log.h -- one line per event on stderr, "level func: key=value ...".
- *
- * No timestamps: journald and the test harness add their own.  Safe to
- * call from any thread (one write(2) per line).  log_fatal() is for
- * start-up only; it exits 2.
+ * log.h -- one line per event on stderr, in logfmt: "[time=...]
+ * level=L at=FUNC key=value ... [msg="..."]".  Write the format as
+ * "key=value ... free text" (or "key=value: free text"): log.c quotes
+ * the free text as msg.  time= is left out when stderr is the journal,
+ * which stamps lines itself.  Safe to call from any thread (one write(2)
+ * per line).  log_fatal() is for start-up only; it exits 2.
  */
 #ifndef LOG_H
 #define LOG_H

@@ -4,8 +4,9 @@
  * fastcgi mode the warm instances (start, reuse, recycle, reap idle).
  *
  * Loop thread only.  Pools live as long as the snapshot they were made
- * for (a reload makes new ones and lets the old drain); a request holds at most one slot, taken by pool_acquire() and
- * given back by pool_release(), which also starts the next waiting
+ * for (a reload makes new ones and lets the old drain); a request holds
+ * at most one slot, taken by pool_acquire() and given back by
+ * pool_release(), which also starts the next waiting
  * request (through request_run()).  A fastcgi request with a slot then
  * takes an idle instance, or waits for one that pool.c starts while
  * fewer than concurrency instances exist.

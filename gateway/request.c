@@ -328,7 +328,7 @@ request_stderr_line(void *arg, const char *s, size_t len)
 
 	while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
 		len--;
-	log_info("fn=%s request_id=%s stderr: %.*s", rq->rq_fn->fn_name,
+	log_info("fn=%s request_id=%s stream=stderr: %.*s", rq->rq_fn->fn_name,
 	    rq->rq_reqid, (int)(len > 1000 ? 1000 : len), s);
 }
 

@@ -42,7 +42,7 @@ test_expect_success 'cgi: an executable made group-writable is not run' '
 test_expect_success 'fastcgi: no instance starts from a group-writable executable' '
 	chmod g+w "$T/bin/counter_fcgi" &&
 	hcurl /counter && [ "$code" = 502 ] && json_error body bad_gateway head &&
-	grep -q "fn=counter instance failed to start: .*writable by its group" \
+	grep -q "fn=counter msg=\"instance failed to start: .*writable by its group" \
 		"$T/fngw.log" &&
 	[ "$(count_fn_procs counter_fcgi)" = 0 ] &&
 	chmod g-w "$T/bin/counter_fcgi" &&

@@ -109,7 +109,7 @@ test_expect_success 'memory: a hog ends as 502, outcome limit, with its signal' 
 	say "row: $(row $id)" && [ "$(row $id)" = "limit|502|6" ] &&
 	rss=$(db "select max_rss_kb from invocations where request_id = '\''$id'\''") &&
 	say "max_rss_kb $rss" && [ "$rss" -ge 100000 ] && [ "$rss" -le 140000 ] &&
-	grep -q "request_id=$id: the function was killed by signal 6: it ran into its memory limit" \
+	grep -q "request_id=$id msg=\"the function was killed by signal 6: it ran into its memory limit\"" \
 		"$T/fngw.log" &&
 	serves
 '
@@ -121,7 +121,7 @@ test_expect_success 'cpu: a spinner is stopped by SIGXCPU at its cpu limit, not 
 	say "row: $(row $id)" && [ "$(row $id)" = "limit|502|24" ] &&
 	cpu=$(db "select cpu_user_us + cpu_sys_us from invocations where request_id = '\''$id'\''") &&
 	say "cpu $cpu us" && [ "$cpu" -ge 900000 ] &&
-	grep -q "request_id=$id: .*signal 24: it ran into its cpu limit" "$T/fngw.log" &&
+	grep -q "request_id=$id msg=\".*signal 24: it ran into its cpu limit\"" "$T/fngw.log" &&
 	serves
 '
 
@@ -129,7 +129,7 @@ test_expect_success 'fsize: a writer past its fsize is stopped by SIGXFSZ' '
 	hcurl "/fsize?do=fsize" && [ "$code" = 502 ] &&
 	id=$(rid) && wait_for "[ -n \"\$(row $id)\" ]" 10 &&
 	say "row: $(row $id)" && [ "$(row $id)" = "limit|502|25" ] &&
-	grep -q "request_id=$id: .*signal 25: it ran into its fsize limit" "$T/fngw.log" &&
+	grep -q "request_id=$id msg=\".*signal 25: it ran into its fsize limit\"" "$T/fngw.log" &&
 	serves
 '
 

@@ -335,7 +335,7 @@ test_expect_success 'repeated start failures back off instead of spinning' '
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		hcurl /bad && [ "$code" = 502 ] || return 1
 	done &&
-	n=$(grep -c "fn=bad instance failed to start" "$T/fngw.log") &&
+	n=$(grep -c "fn=bad msg=\"instance failed to start" "$T/fngw.log") &&
 	say "start attempts: $n" && [ "$n" -le 5 ]
 '
 

@@ -110,7 +110,7 @@ test_expect_success 'its usage rows say trigger cron, GET /, with the reply stat
 
 test_expect_success 'each run is logged with its due time, and the rows match' '
 	grep -q "fn=tick trigger=cron due=[0-9T:-]*Z request_id=" fngw.log &&
-	grep "request_finish: fn=tick status=201 outcome=ok .* trigger=cron" \
+	grep "at=request_finish fn=tick status=201 outcome=ok .* trigger=cron" \
 	    fngw.log >/dev/null
 '
 
@@ -124,7 +124,7 @@ test_expect_success 'a fastcgi function runs on its schedule too, kept warm' '
 
 test_expect_success 'a run still going when the next is due: that one is skipped, not doubled' '
 	wait_for "[ \$(cron_runs slow) -ge 3 ]" 20 &&
-	wait_for "grep -q \"fn=slow due=.* skipped: the previous run is still going\" fngw.log" 10 &&
+	wait_for "grep -q \"fn=slow due=.*skipped: the previous run is still going\" fngw.log" 10 &&
 	grep "^slow cron " out/runs | sort -k4n >slow.runs &&
 	sed "s/^/# /" slow.runs &&
 	awk "NR > 1 && \$4 < end { bad = 1; print \"# overlap: \" \$0 }
