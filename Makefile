@@ -47,7 +47,7 @@ GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
 	   gateway/report.c gateway/report_html.c gateway/report_prune.c \
 	   gateway/config.c gateway/inifile.c \
 	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \
-	   gateway/util.c
+	   gateway/util.c gateway/systemd.c
 GW_LIB	 = $(filter-out gateway/main.c,$(GW_SRCS))
 GW_OBJS	 = $(GW_SRCS:gateway/%.c=$(B)/%.o)
 LIB_OBJS = $(GW_LIB:gateway/%.c=$(B)/%.o)

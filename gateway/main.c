@@ -26,6 +26,7 @@
 #include "pool.h"
 #include "request.h"
 #include "spawn.h"
+#include "systemd.h"
 #include "usage.h"
 
 #ifndef FNGW_VERSION
@@ -112,6 +113,7 @@ sig_cb(struct ev *ev, uint32_t events)
 			}
 			log_info("signal=%d: draining, then exiting",
 			    (int)si.ssi_signo);
+			systemd_notify("STOPPING=1");
 			timer_set(&shutdown_timer,
 			    cur_cf->cf_shutdown_timeout_ms);
 			pool_drain();
@@ -165,6 +167,9 @@ cmd_serve(const char *path)
 		return 1;
 	}
 	log_set_level((enum log_level)cur_cf->cf_log_level);
+	/* Before any thread: it edits the environment. */
+	if (systemd_init(&errstr) == -1)
+		fatal("%s", errstr);
 	if (mkdir_p(cur_cf->cf_runtime_dir, 0755) == -1)
 		fatal("runtime_dir %s: %s", cur_cf->cf_runtime_dir,
 		    strerror(errno));
@@ -221,15 +226,15 @@ cmd_serve(const char *path)
 	    "bench/ledger-cost.sh only");
 #endif
 	log_info("listening on %s with %zu functions, node=%s, ledger=%s",
-	    cur_cf->cf_listen, cur_cf->cf_nfns, cur_cf->cf_node,
+	    front_listen_name(), cur_cf->cf_nfns, cur_cf->cf_node,
 	    cur_cf->cf_billing_db);
+	systemd_notify("READY=1");
 	loop_run();
 
 	/* Every request has ended and its row is in: say goodbye. */
 	front_close_listener();
 	front_flush_all(1000);
-	if (strncmp(cur_cf->cf_listen, "unix:", 5) == 0)
-		(void)unlink(cur_cf->cf_listen + 5);
+	front_remove_socket();
 	pool_stop_all();
 	spawn_shutdown();
 	(void)spawn_reap_strays();
