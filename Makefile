@@ -4,12 +4,17 @@
 #   make run        the demo: nginx on 127.0.0.1:$(PORT) in front of fngw
 #   make check      every test (installs what it needs first: make deps)
 #   make SANITIZE=address,undefined    build with the sanitizers
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also the systemd units,
+#                   into SYSTEMDUNITDIR; enables nothing)
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/lib/fngw
 SYSCONFDIR ?= /etc
+# systemd reads units from /usr/local/lib/systemd/system too, so the
+# default follows PREFIX: /usr/local/lib/... for a local install,
+# /usr/lib/systemd/system for PREFIX=/usr (a package).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PORT	?= 8080
 
 PKGS	 = libpcre2-8 sqlite3
@@ -100,7 +105,7 @@ build/tools/%: tests/tools/%.c
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx curl \
 	   wrk fcgiwrap spawn-fcgi procps psmisc perl php-cgi chromium \
-	   clang libclang-rt-14-dev
+	   clang libclang-rt-14-dev systemd
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -228,6 +233,11 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/handlers
 	install -m 0755 gateway/fngw $(DESTDIR)$(BINDIR)/fngw
 	install -m 0755 $(HANDLERS) handlers/*.sh $(DESTDIR)$(LIBEXECDIR)/handlers/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    conf/fngw.service >$(DESTDIR)$(SYSTEMDUNITDIR)/fngw.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/fngw.service
+	install -m 0644 conf/fngw.socket $(DESTDIR)$(SYSTEMDUNITDIR)/fngw.socket
 
 clean:
 	rm -rf build gateway/fngw $(HANDLERS) $(RUNDIR)
