@@ -34,6 +34,7 @@
 
 #define FRONT_READ_CHUNK	65536
 #define FRONT_OUT_HIGH		(256 * 1024)	/* stop reading the function */
+#define FRONT_SUN_PATH		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
 struct conn {
 	int		 c_fd;
@@ -53,7 +54,7 @@ struct conn {
 static struct config	*front_cf;
 static int		 front_lfd = -1;
 static char		 front_lname[256];	/* what we listen on */
-static char		 front_lpath[108];	/* a sun_path we bound */
+static char		 front_lpath[FRONT_SUN_PATH];	/* one we bound */
 static struct ev	 front_lev;
 static struct timer	 front_ltimer;	/* accept back-off after EMFILE */
 static LIST_HEAD(, conn) front_conns = LIST_HEAD_INITIALIZER(front_conns);
