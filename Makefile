@@ -4,13 +4,19 @@
 #   make run        the demo: nginx on 127.0.0.1:$(PORT) in front of fngw
 #   make check      every test (installs what it needs first: make deps)
 #   make SANITIZE=address,undefined    build with the sanitizers
-#   make install    PREFIX=/usr/local DESTDIR= (MANDIR=PREFIX/share/man)
+#   make install    PREFIX=/usr/local DESTDIR= (MANDIR=PREFIX/share/man;
+#                   also the systemd units, into SYSTEMDUNITDIR; enables
+#                   nothing)
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/lib/fngw
 SYSCONFDIR ?= /etc
 MANDIR	?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system too, so the
+# default follows PREFIX: /usr/local/lib/... for a local install,
+# /usr/lib/systemd/system for PREFIX=/usr (a package).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PORT	?= 8080
 
 PKGS	 = libpcre2-8 sqlite3
@@ -49,7 +55,7 @@ GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
 	   gateway/report.c gateway/report_html.c gateway/report_prune.c \
 	   gateway/config.c gateway/inifile.c \
 	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \
-	   gateway/util.c
+	   gateway/util.c gateway/systemd.c
 GW_LIB	 = $(filter-out gateway/main.c,$(GW_SRCS))
 GW_OBJS	 = $(GW_SRCS:gateway/%.c=$(B)/%.o)
 LIB_OBJS = $(GW_LIB:gateway/%.c=$(B)/%.o)
@@ -104,7 +110,7 @@ build/tools/%: tests/tools/%.c
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx \
 	   apache2-bin curl wrk fcgiwrap spawn-fcgi procps psmisc perl \
-	   php-cgi chromium clang libclang-rt-14-dev mandoc man-db
+	   php-cgi chromium clang libclang-rt-14-dev mandoc man-db systemd
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -238,6 +244,11 @@ install: all
 	install -m 0755 $(HANDLERS) handlers/*.sh $(DESTDIR)$(LIBEXECDIR)/handlers/
 	install -m 0644 man/fngw.ini.5 $(DESTDIR)$(MANDIR)/man5/fngw.ini.5
 	install -m 0644 man/fngw.8 $(DESTDIR)$(MANDIR)/man8/fngw.8
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    conf/fngw.service >$(DESTDIR)$(SYSTEMDUNITDIR)/fngw.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/fngw.service
+	install -m 0644 conf/fngw.socket $(DESTDIR)$(SYSTEMDUNITDIR)/fngw.socket
 
 clean:
 	rm -rf build gateway/fngw $(HANDLERS) $(RUNDIR)

@@ -30,9 +30,11 @@
 #include "log.h"
 #include "loop.h"
 #include "request.h"
+#include "systemd.h"
 
 #define FRONT_READ_CHUNK	65536
 #define FRONT_OUT_HIGH		(256 * 1024)	/* stop reading the function */
+#define FRONT_SUN_PATH		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
 struct conn {
 	int		 c_fd;
@@ -52,6 +54,8 @@ struct conn {
 
 static struct config	*front_cf;
 static int		 front_lfd = -1;
+static char		 front_lname[256];	/* what we listen on */
+static char		 front_lpath[FRONT_SUN_PATH];	/* one we bound */
 static struct ev	 front_lev;
 static struct timer	 front_ltimer;	/* accept back-off after EMFILE */
 static LIST_HEAD(, conn) front_conns = LIST_HEAD_INITIALIZER(front_conns);
@@ -75,9 +79,22 @@ front_listen(const struct config *cf, const char **errstr)
 	struct sockaddr_un	 sun;
 	struct addrinfo		 hints, *ai = NULL;
 	char			 host[256], *port;
-	const char		*l = cf->cf_listen;
+	const char		*l = cf->cf_listen, *name;
 	int			 fd = -1, one = 1, rc;
 
+	/* Socket activation: the manager's socket outlives us, and
+	 * connections wait in its backlog while we restart. */
+	if ((fd = systemd_listen_fd(&name)) != -1) {
+		(void)snprintf(front_lname, sizeof(front_lname), "%s", name);
+		log_info("listening on the socket the service manager passed:"
+		    " fd=%d %s", fd, name);
+		if (strcmp(name, l) != 0)
+			log_info("[gateway] listen = %s is not used: the "
+			    "inherited socket %s wins", l, name);
+		front_lfd = fd;
+		return 0;
+	}
+	(void)snprintf(front_lname, sizeof(front_lname), "%s", l);
 	if (strncmp(l, "unix:", 5) == 0) {
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
@@ -98,6 +115,8 @@ front_listen(const struct config *cf, const char **errstr)
 		    chown(sun.sun_path, cf->cf_listen_uid,
 		    cf->cf_listen_gid) == -1)
 			goto fail;
+		/* Ours to remove at exit (an inherited one never is). */
+		strcpy(front_lpath, sun.sun_path);
 	} else {
 		if (strlen(l) >= sizeof(host))
 			goto badaddr;
@@ -152,6 +171,20 @@ front_close_listener(void)
 	loop_del(&front_lev);
 	timer_cancel(&front_ltimer);
 	fd_close(&front_lfd);
+}
+
+const char *
+front_listen_name(void)
+{
+	return front_lname;
+}
+
+void
+front_remove_socket(void)
+{
+	if (front_lpath[0] != '\0')
+		(void)unlink(front_lpath);
+	front_lpath[0] = '\0';
 }
 
 /* Keep accepting only while under max_connections and not draining. */

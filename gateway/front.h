@@ -18,8 +18,16 @@ struct request;
 struct usage;
 struct usage_row;
 
-/* Open the listening socket of cf.  Start-up only; -1 and *errstr. */
+/*
+ * Open the listening socket of cf, or take the one the service manager
+ * passed (systemd.h), which then wins over cf's listen.  Start-up only;
+ * -1 and *errstr.
+ */
 int	front_listen(const struct config *, const char **);
+/* What we listen on, as [gateway] listen names it (borrowed). */
+const char *front_listen_name(void);
+/* Unlink the unix socket front_listen() bound; never an inherited one. */
+void	front_remove_socket(void);
 /* Serve cf with ledger u (borrowed).  Start-up only. */
 int	front_start(struct config *, struct usage *);
 /* A reload: new requests take cf (borrowed; the caller keeps it). */

@@ -30,6 +30,7 @@
 #include "request.h"
 #include "schedule.h"
 #include "spawn.h"
+#include "systemd.h"
 #include "usage.h"
 
 #ifndef FNGW_VERSION
@@ -116,7 +117,8 @@ reload_fixed(const struct config *old, const struct config *cf)
 	    old->cf_listen_uid != cf->cf_listen_uid ||
 	    old->cf_listen_gid != cf->cf_listen_gid)
 		log_warn("reload: listen and its owner and mode take effect "
-		    "at a restart; still listening on %s", first_listen);
+		    "at a restart; still listening on %s",
+		    front_listen_name());
 	if (strcmp(first_ledger, cf->cf_billing_db) != 0)
 		log_warn("reload: billing_db takes effect at a restart; rows "
 		    "still go to %s", first_ledger);
@@ -207,6 +209,7 @@ sig_cb(struct ev *ev, uint32_t events)
 			}
 			log_info("signal=%d: draining, then exiting",
 			    (int)si.ssi_signo);
+			systemd_notify("STOPPING=1");
 			timer_set(&shutdown_timer,
 			    cur_cf->cf_shutdown_timeout_ms);
 			sched_drain();
@@ -266,6 +269,9 @@ cmd_serve(const char *path)
 	log_set_level((enum log_level)cur_cf->cf_log_level);
 	for (w = cur_cf->cf_warnings; w != NULL && *w != NULL; w++)
 		log_warn("config: %s", *w);
+	/* Before any thread: it edits the environment. */
+	if (systemd_init(&errstr) == -1)
+		fatal("%s", errstr);
 	if (mkdir_p(cur_cf->cf_runtime_dir, 0755) == -1)
 		fatal("runtime_dir %s: %s", cur_cf->cf_runtime_dir,
 		    strerror(errno));
@@ -332,17 +338,17 @@ cmd_serve(const char *path)
 	log_warn("built with NO_LEDGER=1: no usage rows are written; for "
 	    "bench/ledger-cost.sh only");
 #endif
-	log_info("listening on %s with %zu functions, node=%s, ledger=%s",
-	    cur_cf->cf_listen, cur_cf->cf_nfns, cur_cf->cf_node,
+	log_info("listen=%s functions=%zu node=%s ledger=%s: serving",
+	    front_listen_name(), cur_cf->cf_nfns, cur_cf->cf_node,
 	    cur_cf->cf_billing_db);
+	systemd_notify("READY=1");
 	loop_run();
 	sched_teardown();
 
 	/* Every request has ended and its row is in: say goodbye. */
 	front_close_listener();
 	front_flush_all(1000);
-	if (strncmp(first_listen, "unix:", 5) == 0)
-		(void)unlink(first_listen + 5);
+	front_remove_socket();
 	pidfile_remove();
 	pool_stop_all();
 	spawn_shutdown();
