@@ -622,7 +622,7 @@ usage_writer(void *arg)
  * leaving a foreign file untouched.
  */
 static sqlite3 *
-usage_db_open(const char *path, const struct usage_prices *up,
+usage_db_open(const char *path, const struct usage_prices *up, int ours,
     const char **errstr)
 {
 	sqlite3		*db = NULL;
@@ -635,7 +635,13 @@ usage_db_open(const char *path, const struct usage_prices *up,
 		    " with at most 12 decimal places");
 		goto fail;
 	}
-	if ((rc = usage_check_magic(path)) != 0) {
+	/*
+	 * Not when this process has the ledger open already (ours): closing
+	 * any descriptor of a file drops every POSIX lock the process holds
+	 * on it, the writer's connection's too, and SQLite then fails with
+	 * a disk I/O error.  SQLite itself never closes such a descriptor.
+	 */
+	if (!ours && (rc = usage_check_magic(path)) != 0) {
 		*errstr = usage_err(path, rc == -1 ? strerror(errno) :
 		    "not an SQLite database; refusing to touch it");
 		goto fail;
@@ -695,7 +701,7 @@ usage_open(const char *path, const struct usage_prices *up,
 	u->u_efd = -1;
 	u->u_pending_tail = &u->u_pending;
 	u->u_done_tail = &u->u_done;
-	if ((u->u_db = usage_db_open(path, up, errstr)) == NULL)
+	if ((u->u_db = usage_db_open(path, up, 0, errstr)) == NULL)
 		goto fail;
 	if (sqlite3_prepare_v3(u->u_db, usage_insert_sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, &u->u_insert, NULL) != SQLITE_OK ||
@@ -753,7 +759,7 @@ usage_record_prices(const char *path, const struct usage_prices *up,
 	sqlite3	*db;
 
 	*errstr = NULL;
-	if ((db = usage_db_open(path, up, errstr)) == NULL) {
+	if ((db = usage_db_open(path, up, 1, errstr)) == NULL) {
 		if (*errstr == NULL)
 			*errstr = usage_err(path, strerror(errno));
 		return -1;

@@ -173,6 +173,20 @@ test_expect_success 'a tenant cap counts the slots taken under the old config to
 	hcurl "/slow?ms=10" && [ "$code" = 200 ]
 '
 
+# row_id RID: the ledger's id of request RID's row, once it is in.
+row_id() { db "select id from invocations where request_id = '$1'"; }
+
+test_expect_success 'new prices start a period in the ledger, which its writer keeps using' '
+	periods=$(db "select count(*) from prices") &&
+	{ printf "%s\n" "$NEXT"; printf "\n[billing]\nprice_per_request = 0.000001\n"; } | conf &&
+	"$FNGW" reload -c "$T/fngw.ini" >reload.out && cat reload.out &&
+	[ "$(db "select count(*) from prices")" = $((periods + 1)) ] &&
+	[ "$(db "select per_request from prices order by id desc limit 1")" = 0.000001 ] &&
+	hcurl /hello && [ "$code" = 200 ] && rid=$(hdr head X-Request-Id) &&
+	wait_for "[ -n \"\$(row_id $rid)\" ]" 10 &&
+	! grep -q "cannot be recorded\|disk I/O error" "$T/fngw.log"
+'
+
 test_expect_success 'fngw stops cleanly, and takes its pid file with it' '
 	stop_gateway && [ "$GATEWAY_EXIT" = 0 ] && [ ! -e "$T/fngw.pid" ] &&
 	no_fn_procs
