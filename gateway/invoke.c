@@ -372,27 +372,6 @@ invoke_sig_cb(struct ev *ev, uint32_t events)
 	}
 }
 
-static void
-invoke_spawn_cb(struct ev *ev, uint32_t events)
-{
-	struct spawn	*sp, *next;
-
-	(void)ev;
-	(void)events;
-	for (sp = spawn_done(); sp != NULL; sp = next) {
-		next = sp->sp_next;
-		sp->sp_done(sp);
-	}
-}
-
-static void
-invoke_usage_cb(struct ev *ev, uint32_t events)
-{
-	(void)ev;
-	(void)events;
-	request_logged(usage_done(iv.iv_ledger));
-}
-
 /*
  * Everything `fngw serve` sets up but the listening socket, then the
  * request, then the loop until its row is in.  Returns the exit code.
@@ -444,8 +423,8 @@ invoke_run(struct config *cf, const struct buf *params,
 	pool_drain();
 	request_setup(iv.iv_ledger);
 	ev_init(&iv.iv_sig_ev, sfd, invoke_sig_cb, NULL);
-	ev_init(&iv.iv_spawn_ev, spawn_fd(), invoke_spawn_cb, NULL);
-	ev_init(&iv.iv_usage_ev, usage_fd(iv.iv_ledger), invoke_usage_cb,
+	ev_init(&iv.iv_spawn_ev, spawn_fd(), spawn_ev_cb, NULL);
+	ev_init(&iv.iv_usage_ev, usage_fd(iv.iv_ledger), request_ledger_cb,
 	    NULL);
 	if (loop_set(&iv.iv_sig_ev, EPOLLIN) == -1 ||
 	    loop_set(&iv.iv_spawn_ev, EPOLLIN) == -1 ||

@@ -228,27 +228,6 @@ sig_cb(struct ev *ev, uint32_t events)
 	}
 }
 
-static void
-spawn_cb(struct ev *ev, uint32_t events)
-{
-	struct spawn	*sp, *next;
-
-	(void)ev;
-	(void)events;
-	for (sp = spawn_done(); sp != NULL; sp = next) {
-		next = sp->sp_next;
-		sp->sp_done(sp);
-	}
-}
-
-static void
-usage_cb(struct ev *ev, uint32_t events)
-{
-	(void)ev;
-	(void)events;
-	request_logged(usage_done(ledger));
-}
-
 static int
 cmd_serve(const char *path)
 {
@@ -325,8 +304,8 @@ cmd_serve(const char *path)
 		fatal("out of memory");
 
 	ev_init(&sig_ev, sig_fd, sig_cb, NULL);
-	ev_init(&spawn_ev, spawn_fd(), spawn_cb, NULL);
-	ev_init(&usage_ev, usage_fd(ledger), usage_cb, NULL);
+	ev_init(&spawn_ev, spawn_fd(), spawn_ev_cb, NULL);
+	ev_init(&usage_ev, usage_fd(ledger), request_ledger_cb, NULL);
 	if (loop_set(&sig_ev, EPOLLIN) == -1 ||
 	    loop_set(&spawn_ev, EPOLLIN) == -1 ||
 	    loop_set(&usage_ev, EPOLLIN) == -1)

@@ -542,6 +542,14 @@ request_finish(struct request *rq)
 }
 
 void
+request_ledger_cb(struct ev *ev, uint32_t events)
+{
+	(void)ev;
+	(void)events;
+	request_logged(usage_done(request_ledger));
+}
+
+void
 request_logged(struct usage_row *list)
 {
 	struct usage_row	*ur, *next;

@@ -195,6 +195,9 @@ void	request_reject(struct request *, int, const char *, const char *);
  * ends rq once request_logged() sees the row committed. */
 void	request_finish(struct request *);
 void	request_logged(struct usage_row *);
+/* The loop callback for usage_fd() of request_setup()'s ledger. */
+struct ev;
+void	request_ledger_cb(struct ev *, uint32_t);
 
 /* Hand rq (which holds a slot) to its function's executor. */
 void	request_run(struct request *);

@@ -363,6 +363,19 @@ spawn_main(void *arg)
 	return NULL;
 }
 
+void
+spawn_ev_cb(struct ev *ev, uint32_t events)
+{
+	struct spawn	*sp, *next;
+
+	(void)ev;
+	(void)events;
+	for (sp = spawn_done(); sp != NULL; sp = next) {
+		next = sp->sp_next;
+		sp->sp_done(sp);
+	}
+}
+
 rlim_t
 spawn_raise_nofile(void)
 {

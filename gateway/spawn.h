@@ -60,6 +60,9 @@ struct spawn {
 rlim_t		 spawn_raise_nofile(void);
 /* Start the spawner thread.  Start-up only; -1 on failure. */
 int		 spawn_init(void);
+/* The loop callback for spawn_fd(): runs each finished spawn's sp_done. */
+struct ev;
+void		 spawn_ev_cb(struct ev *, uint32_t);
 /* Readable when spawn_done() has work. */
 int		 spawn_fd(void);
 void		 spawn_submit(struct spawn *);	/* never blocks long */
