@@ -136,13 +136,15 @@ test_expect_success 'fsize: a writer past its fsize is stopped by SIGXFSZ' '
 test_expect_success 'nofile: an fd leak stops at its nofile' '
 	hcurl "/files?do=files" && [ "$code" = 200 ] && cat body &&
 	n=$(sed -n "s/^opened=\([0-9]*\) error=EMFILE$/\1/p" body) &&
-	[ -n "$n" ] && [ "$n" -le 37 ] && serves
+	[ -n "$n" ] && [ "$n" -le 37 ] && id=$(rid) &&
+	wait_for "[ \"\$(row $id)\" = \"ok|200|-\" ]" 10 && serves
 '
 
 test_expect_success ROOT 'nproc: a fork bomb stops at its nproc, and nothing of it is left' '
 	hcurl "/bomb?do=fork" && [ "$code" = 200 ] && cat body &&
 	n=$(sed -n "s/^forked=\([0-9]*\) error=EAGAIN$/\1/p" body) &&
-	[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le 19 ] &&
+	[ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -le 19 ] && id=$(rid) &&
+	wait_for "[ \"\$(row $id)\" = \"ok|200|-\" ]" 10 &&
 	wait_for "[ -z \"\$(procs_of_user $BOMB_USER)\" ]" 10 &&
 	wait_for "no_fn_procs limits" 10 && serves
 '
