@@ -79,8 +79,8 @@ struct sqlite3	*rpt_open(const char *);
  * (one unpriced period when it has none): *out (free it), *np.  -1
  * after a message naming the path.
  */
-int		 rpt_periods(struct sqlite3 *, const char *, struct rpt_period **,
-		    size_t *);
+int		 rpt_periods(struct sqlite3 *, const char *,
+		    struct rpt_period **, size_t *);
 
 /* r += the open ledger's rows in r's range, unmerged; -1 after a message. */
 int		 rpt_query_db(struct rpt *, struct sqlite3 *, const char *);

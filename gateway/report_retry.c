@@ -136,7 +136,11 @@ rty_add_cost(char *dst, unsigned __int128 *cost, const char *src,
 	return 0;
 }
 
-/* Row id of ledger s in full, with its cost at the prices of its time. */
+/*
+ * Row id of ledger s in full, with its cost at the prices of its time,
+ * into v (its strings: free them with rty_inv_free).  -1 after a
+ * message, with nothing left to free.
+ */
 static int
 rty_fetch(struct rty_src *s, int64_t id, struct rty_inv *v)
 {
@@ -165,6 +169,7 @@ rty_fetch(struct rty_src *s, int64_t id, struct rty_inv *v)
 	    s->s_row, 3))) == NULL) || (v->i_outcome = rty_strdup(
 	    sqlite3_column_text(s->s_row, 4))) == NULL) {
 		fprintf(stderr, "fngw usage: %s\n", strerror(errno));
+		rty_inv_free(v);
 		return -1;
 	}
 	v->i_charged = rty_charged(v->i_outcome);
@@ -389,7 +394,8 @@ out:
 	return ret;
 }
 
-#define RTY_NCOL	11	/* request_id .. extra_cost; csv adds currency */
+/* The columns, request_id .. extra_cost; csv adds currency. */
+#define RTY_NCOL	11
 
 static const char *const rty_col[RTY_NCOL] = { "request_id", "started_at",
     "function", "tenant", "nodes", "outcomes", "requests", "invocations",
@@ -528,7 +534,8 @@ rty_print(struct rty *t, enum rpt_format fmt)
 	size_t		 w[RTY_NCOL] = { 0 }, i, len;
 	int		 k;
 
-	qsort(t->t_req, t->t_n, sizeof(*t->t_req), rty_reqcmp);
+	if (t->t_n > 1)		/* qsort's base must not be NULL */
+		qsort(t->t_req, t->t_n, sizeof(*t->t_req), rty_reqcmp);
 	if (fmt == FMT_TABLE) {
 		for (k = 0; k < RTY_NCOL; k++)
 			w[k] = strlen(rty_col[k]);

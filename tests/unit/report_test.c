@@ -298,7 +298,8 @@ refused(int rc, const char *what)
 }
 
 /*
- * --retried over ledgers a and c.  Requests with more than one row, by their first start:
+ * --retried over ledgers a and c.  The requests with more than one
+ * row, by their first start:
  *   a-0: a 10:00:00 ok, c 10:00:05 ok; each P1 0.0000002 + 0.025 GB-s x
  *        0.0000166667 = 0.0000006166675: cost 0.000001233335 ->
  *        0.000001, extra (the first) -> 0.000001.
