@@ -209,10 +209,11 @@ load() {
 		}
 	}' >list &&
 	{ curl -s -Z --parallel-immediate --parallel-max 8 -K list \
-		>codes.$1 2>curl.err & load=$!; } &&
-	wait_for "[ \$(wc -l <codes.$1) -ge $((N / 3)) ]" 60 &&
-	stop_node a $1; say "node a exit status $NODE_EXIT"
-	{ wait $load; :; } &&
+		>"codes.$1" 2>curl.err & load=$!; track_pid $load; } &&
+	wait_for "[ \$(wc -l <codes.$1) -ge $((N / 3)) ]" 60 || return 1
+	stop_node a "$1"
+	say "node a exit status $NODE_EXIT"
+	{ wait "$load"; :; } &&
 	say "$(cut -d" " -f1,2 codes.$1 | sort | uniq -c | tr "\n" " ")" &&
 	[ "$(wc -l <codes.$1)" = $N ] && start_node a
 }
