@@ -52,7 +52,8 @@ GW_SRCS	 = gateway/main.c gateway/front.c gateway/request.c gateway/pool.c \
 	   gateway/spawn.c gateway/spool.c gateway/loop.c gateway/usage.c \
 	   gateway/spill.c gateway/invoke.c gateway/schedule.c gateway/cron.c \
 	   gateway/reload.c \
-	   gateway/report.c gateway/report_html.c gateway/report_prune.c \
+	   gateway/report.c gateway/report_html.c gateway/report_retry.c \
+	   gateway/report_prune.c \
 	   gateway/config.c gateway/inifile.c \
 	   gateway/route.c gateway/fcgi.c gateway/reply.c gateway/log.c \
 	   gateway/util.c gateway/systemd.c

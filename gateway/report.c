@@ -24,14 +24,6 @@
 
 #define RPT_HOUR_US	3600000000LL		/* = usage.c's rollup index */
 
-/* One row of table prices, as the span of started_at it applies to. */
-struct rpt_period {
-	int64_t		 p_lo, p_hi;		/* [lo, hi) */
-	int		 p_priced;		/* 0: no prices recorded */
-	unsigned __int128 p_per_request, p_per_gb_second;
-	char		 p_currency[16];
-};
-
 const char *const rpt_key_names[] = { "function", "tenant", "day",
     "hour", "node" };
 
@@ -48,6 +40,8 @@ static const char rpt_synopsis[] =
 "usage: fngw usage [-c FILE] --db FILE [--db FILE ...] [--from DATE]\n"
 "                  [--to DATE] [--by function|tenant|node|day|hour[,...]]\n"
 "                  [--format table|csv|json|html]\n"
+"       fngw usage --db FILE [--db FILE ...] --retried [--from DATE]\n"
+"                  [--to DATE] [--format table|csv|json]\n"
 "       fngw usage --db FILE --prune-before DATE [--by KEYS]\n";
 
 static const char rpt_help[] =
@@ -63,6 +57,12 @@ static const char rpt_help[] =
 "                the cost per day as a stacked bar chart, by function\n"
 "                when --by names function before tenant (or without\n"
 "                it), else by tenant; the table beneath\n"
+"  --retried     instead of totals, each request with more than one\n"
+"                invocation over the ledgers (one request id: nginx\n"
+"                passed it to another node after one had run it), with\n"
+"                its nodes, outcomes, cost and extra_cost (all but its\n"
+"                last invocation); then their TOTAL, and ALL: every\n"
+"                request and invocation in the range\n"
 "  --prune-before DATE\n"
 "                delete the rows started before DATE (exclusive, as\n"
 "                --to: a row at DATE is kept) from the one --db FILE,\n"
@@ -243,7 +243,7 @@ rpt_check(sqlite3 *db, const char *path)
  * later id wins), and the first also to every row older than it.  With
  * no prices recorded, one unpriced period covers all.
  */
-static int
+int
 rpt_periods(sqlite3 *db, const char *path, struct rpt_period **out,
     size_t *np)
 {
@@ -416,29 +416,45 @@ fail:
 	return -1;
 }
 
-/* Open one ledger read-only, check it is ours, query it. */
-static int
-rpt_query(struct rpt *r, const char *path)
+/*
+ * Open one ledger read-only, in a read transaction (one snapshot for
+ * every query), and check that it is ours.  NULL after a message.
+ */
+sqlite3 *
+rpt_open(const char *path)
 {
 	sqlite3		*db = NULL;
-	int		 rc = -1;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
 		fprintf(stderr, "fngw usage: %s: %s\n", path,
 		    db == NULL ? "out of memory" : sqlite3_errmsg(db));
-		goto out;
+		goto fail;
 	}
 	(void)sqlite3_busy_timeout(db, RPT_BUSY_MS);
-	/* One snapshot for every period's query. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "fngw usage: %s: %s\n", path,
 		    sqlite3_errmsg(db));
-		goto out;
+		goto fail;
 	}
-	if (rpt_check(db, path) == 0)
-		rc = rpt_query_db(r, db, path);
-out:
+	if (rpt_check(db, path) == -1)
+		goto fail;
+	return db;
+fail:
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Open one ledger, query it. */
+static int
+rpt_query(struct rpt *r, const char *path)
+{
+	sqlite3		*db;
+	int		 rc;
+
+	if ((db = rpt_open(path)) == NULL)
+		return -1;
+	rc = rpt_query_db(r, db, path);
 	sqlite3_close(db);	/* ends the read transaction */
 	return rc;
 }
@@ -580,7 +596,7 @@ rpt_time_str(char *buf, size_t size, int64_t us)
 const char *const rpt_val_names[RPT_NVALS] = { "requests",
     "errors", "throttled", "gb_seconds", "cpu_seconds", "cost" };
 
-static void
+void
 rpt_csv_field(const char *s, int last)
 {
 	if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
@@ -596,7 +612,7 @@ rpt_csv_field(const char *s, int last)
 	putchar(last ? '\n' : ',');
 }
 
-static void
+void
 rpt_json_str(const char *s)
 {
 	if (s == NULL) {
@@ -753,6 +769,7 @@ usage_report_main(int argc, char **argv)
 		{ "by",		  required_argument, NULL, 'b' },
 		{ "format",	  required_argument, NULL, 'F' },
 		{ "prune-before", required_argument, NULL, 'P' },
+		{ "retried",	  no_argument,	     NULL, 'R' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL,		  0,		     NULL, 0 }
 	};
@@ -762,6 +779,7 @@ usage_report_main(int argc, char **argv)
 	int64_t		 prune = 0;
 	size_t		 ndb = 0, i;
 	int		 ch, ret = 1, by = 0, pruning = 0, ranged = 0;
+	int		 retried = 0;
 	int		 is_tenant = 1;
 
 	memset(&r, 0, sizeof(r));
@@ -827,6 +845,9 @@ usage_report_main(int argc, char **argv)
 			}
 			pruning = 1;
 			break;
+		case 'R':
+			retried = 1;
+			break;
 		case 'h':
 			fputs(rpt_synopsis, stdout);
 			fputs(rpt_help, stdout);
@@ -862,6 +883,11 @@ usage_report_main(int argc, char **argv)
 		    "required\n%s", rpt_synopsis);
 		goto fail;
 	}
+	if (retried && (pruning || by || r.r_format == FMT_HTML)) {
+		fprintf(stderr, "fngw usage: --retried takes neither --by,"
+		    " --prune-before nor --format html\n");
+		goto fail;
+	}
 	if (pruning) {
 		if (ndb != 1 || ranged || r.r_format != FMT_TABLE) {
 			fprintf(stderr, "fngw usage: --prune-before takes one"
@@ -877,6 +903,10 @@ usage_report_main(int argc, char **argv)
 	}
 	if (r.r_from >= r.r_to) {
 		fprintf(stderr, "fngw usage: --from must be before --to\n");
+		goto fail;
+	}
+	if (retried) {
+		ret = rpt_retried(&r, dbs, ndb) == -1 ? 1 : 0;
 		goto fail;
 	}
 	for (i = 0; i < ndb; i++)

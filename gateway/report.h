@@ -1,8 +1,9 @@
 /*
  * report.h -- the inside of `fngw usage` (usage_report_main() in
- * usage.h), shared by its three files: report.c (arguments, queries,
- * merging, table/CSV/JSON), report_html.c (the html page and its chart)
- * and report_prune.c (--prune-before).  A struct rpt owns its groups
+ * usage.h), shared by its files: report.c (arguments, queries,
+ * merging, table/CSV/JSON), report_html.c (the html page and its
+ * chart), report_retry.c (--retried) and report_prune.c
+ * (--prune-before).  A struct rpt owns its groups
  * and their keys.  The pure html helpers are here for the unit tests.
  */
 #ifndef REPORT_H
@@ -33,6 +34,14 @@ struct rpt_group {
 	char		 g_currency[16];	/* "": no price recorded */
 };
 
+/* One row of table prices, as the span of started_at it applies to. */
+struct rpt_period {
+	int64_t		 p_lo, p_hi;		/* [lo, hi) */
+	int		 p_priced;		/* 0: no prices recorded */
+	unsigned __int128 p_per_request, p_per_gb_second;
+	char		 p_currency[16];
+};
+
 /* A report: what to group by, the range, the groups (owned). */
 struct rpt {
 	enum rpt_key	 r_key[RPT_MAXKEYS];
@@ -59,6 +68,20 @@ int		 rpt_parse_date(const char *, int64_t *);
 /* 0 when the open db is an fngw ledger we can read; -1 after a message. */
 int		 rpt_check(struct sqlite3 *, const char *);
 
+/*
+ * A ledger opened read-only in a read transaction (one snapshot), and
+ * checked to be ours; NULL after a message.  sqlite3_close() ends it.
+ */
+struct sqlite3	*rpt_open(const char *);
+
+/*
+ * The open ledger's price periods, oldest first, covering all time
+ * (one unpriced period when it has none): *out (free it), *np.  -1
+ * after a message naming the path.
+ */
+int		 rpt_periods(struct sqlite3 *, const char *,
+		    struct rpt_period **, size_t *);
+
 /* r += the open ledger's rows in r's range, unmerged; -1 after a message. */
 int		 rpt_query_db(struct rpt *, struct sqlite3 *, const char *);
 
@@ -82,6 +105,13 @@ void		 rpt_time_str(char *, size_t, int64_t);
 
 /* r's groups and their total on stdout, as table, csv or json. */
 int		 rpt_print(struct rpt *);
+
+/* One CSV field on stdout (quoted when it must be; NULL: empty), then
+ * ',' or, when last, a newline. */
+void		 rpt_csv_field(const char *, int);
+
+/* A JSON string on stdout, escaped (NULL: null). */
+void		 rpt_json_str(const char *);
 
 /* report_html.c */
 
@@ -117,6 +147,17 @@ int		 rpt_axis_decimals(uint64_t);
  */
 unsigned	 rpt_chart_scale(unsigned __int128, unsigned __int128,
 		    unsigned);
+
+/* report_retry.c */
+
+/*
+ * --retried: on stdout, as r's format (table, csv or json), each
+ * request in r's range that has more than one row over the ledgers
+ * (paths, n), then the TOTAL of those and ALL, the requests,
+ * invocations and charged invocations of the whole range.  -1 after a
+ * message on stderr.
+ */
+int		 rpt_retried(const struct rpt *, const char **, size_t);
 
 /* report_prune.c */
 

@@ -62,6 +62,9 @@ show_tail() {
 
 show_logs() {
 	show_tail "$T/fngw.log" 20
+	for sl_n in $NODES; do
+		show_tail "$T/$sl_n.log" 20
+	done
 	show_tail "$T/nginx/error.log" 10
 	show_tail "$T/apache/error.log" 10
 }
@@ -320,16 +323,23 @@ fngw_is_sanitized() {
 
 # ---------------------------------------------------------------- fngw
 
-# gateway_section [EXTRA LINES]: the [gateway] section every test uses.
+# gateway_section [EXTRA LINES]: the [gateway] section every test uses
+# (a node's, see start_node, when GWS_NAME is set).
 gateway_section() {
+	if [ -n "${GWS_NAME-}" ]; then
+		gs_sock=$T/$GWS_NAME.sock gs_run=$T/$GWS_NAME
+		gs_db=$T/$GWS_NAME.db gs_node=$GWS_NAME
+	else
+		gs_sock=$T/fngw.sock gs_run=$T gs_db=$T/usage.db gs_node=test
+	fi
 	cat <<EOF
 [gateway]
-listen       = unix:$T/fngw.sock
+listen       = unix:$gs_sock
 listen_mode  = 0666
-runtime_dir  = $T
-billing_db   = $T/usage.db
+runtime_dir  = $gs_run
+billing_db   = $gs_db
 user         = $FN_USER
-node         = test
+node         = $gs_node
 log_level    = ${GW_LOG_LEVEL:-info}
 shutdown_timeout = 5s
 kill_grace   = 500ms
@@ -404,6 +414,78 @@ stop_gateway() {
 	done
 	return $GATEWAY_EXIT
 }
+
+# ---------------------------------------------------------------- nodes
+#
+# Several fngw behind one web server (tests/nginx/t2600-nodes.t).  Node
+# NAME (letters, digits, _) is an fngw of its own beside the one of
+# start_gateway: config $T/NAME.ini, socket $T/NAME.sock, ledger
+# $T/NAME.db, log $T/NAME.log, runtime_dir $T/NAME, [gateway] node =
+# NAME; its pid is in NODE_PID_NAME.  Put `server unix:$T/NAME.sock;`
+# into NGINX_UPSTREAM to balance over them.
+
+NODES=
+
+# start_node NAME [TEMPLATE|-]: like start_gateway, for node NAME
+# (@GATEWAY@ in the template is NAME's [gateway] section).  Without a
+# template, NAME.ini is used as it is (a restart).  Call it in the
+# test's own shell, not in a pipeline or $(...): what it records (the
+# pid that the exit trap stops) would be lost with the subshell.
+start_node() {
+	nd_name=$1
+	case $nd_name in
+	''|*[!A-Za-z0-9_]*) test_fatal "start_node: bad node name '$nd_name'" ;;
+	esac
+	mkdir -p "$T/$nd_name" && chmod 0755 "$T/$nd_name" ||
+	    test_fatal "cannot make $T/$nd_name"
+	if [ $# -gt 1 ]; then
+		GWS_NAME=$nd_name
+		write_config "$2" "$T/$nd_name.ini" ||
+		    { GWS_NAME=; test_fatal "cannot write $nd_name.ini"; }
+		GWS_NAME=
+	fi
+	[ -x "$FNGW" ] || test_fatal "gateway binary $FNGW is not built"
+	case " $NODES " in *" $nd_name "*) ;; *) NODES="$NODES $nd_name" ;; esac
+	rm -f "$T/$nd_name.sock"
+	# shellcheck disable=SC2086
+	env ${FNGW_ENV-} "$FNGW" serve -c "$T/$nd_name.ini" \
+	    >>"$T/$nd_name.log" 2>&1 &
+	nd_pid=$!
+	eval "NODE_PID_$nd_name=\$nd_pid"
+	track_pid "$nd_pid"
+	if ! wait_for "socket_accepts '$T/$nd_name.sock' || ! pid_alive $nd_pid" 10 ||
+	    ! pid_alive "$nd_pid"; then
+		show_tail "$T/$nd_name.log" 30
+		test_fatal "node $nd_name did not start listening"
+	fi
+}
+
+# node_pid NAME: the pid of node NAME (empty when stopped).
+node_pid() { eval "printf '%s\n' \"\${NODE_PID_$1-}\""; }
+
+# stop_node NAME [SIGNAL]: stop node NAME as stop_gateway stops fngw;
+# returns its exit status (also in NODE_EXIT).  SIGKILL leaves its
+# functions to die with it (they have PR_SET_PDEATHSIG).
+stop_node() {
+	sto_pid=$(node_pid "$1")
+	[ -n "$sto_pid" ] || return 0
+	sto_desc=$(descendants "$sto_pid")
+	kill_wait "$sto_pid" "${2:-TERM}" 15
+	NODE_EXIT=$?
+	eval "NODE_PID_$1="
+	for sto_p in $sto_desc; do
+		[ "${2:-TERM}" != KILL ] ||
+		    wait_for "! pid_alive $sto_p" 5 >/dev/null
+		if pid_alive "$sto_p"; then
+			say "node $1 left process $sto_p behind: $(tr '\0' ' ' </proc/$sto_p/cmdline 2>/dev/null)"
+			kill -KILL "$sto_p" 2>/dev/null
+		fi
+	done
+	return $NODE_EXIT
+}
+
+# node_db NAME "SQL": query node NAME's ledger.
+node_db() { sqlite3 -batch -bail "$T/$1.db" "$2"; }
 
 # fcgi_request METHOD PATH [QUERY] [K=V ...]: one request with cgi-fcgi,
 # the CGI response on stdout.  For POST, PUT and PATCH the body is stdin
@@ -505,7 +587,8 @@ NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 # start_nginx: nginx on a free 127.0.0.1 port in front of $T/fngw.sock;
 # NGINX_SERVER_EXTRA is put inside server {}, NGINX_HTTP_EXTRA inside
-# http {}.  Sets NGINX_PORT and BASE (http://127.0.0.1:PORT).
+# http {}, NGINX_LOCATION_EXTRA inside location / {}; NGINX_UPSTREAM,
+# when set, is the inside of upstream fngw {} instead of our socket.  Sets NGINX_PORT and BASE (http://127.0.0.1:PORT).
 start_nginx() {
 	[ -x "$NGINX_BIN" ] || test_fatal "nginx is not installed (make deps)"
 	mkdir -p "$T/nginx/tmp"
@@ -514,6 +597,7 @@ start_nginx() {
 		sn_user="user nobody nogroup;"
 		chown nobody "$T/nginx/tmp" 2>/dev/null
 	fi
+	sn_upstream=${NGINX_UPSTREAM:-"server unix:$T/fngw.sock; keepalive 16;"}
 	for sn_try in 1 2 3 4 5; do
 		NGINX_PORT=$(free_port) || test_fatal "no free port"
 		cat >"$T/nginx.conf" <<EOF
@@ -534,8 +618,7 @@ http {
 	scgi_temp_path $T/nginx/tmp/scgi;
 	client_max_body_size 100m;
 	upstream fngw {
-		server unix:$T/fngw.sock;
-		keepalive 16;
+		$sn_upstream
 	}
 	${NGINX_HTTP_EXTRA-}
 	server {
@@ -710,6 +793,9 @@ harness_cleanup_() {
 	stop_nginx
 	stop_apache
 	stop_gateway >/dev/null 2>&1
+	for hc_n in $NODES; do
+		stop_node "$hc_n" >/dev/null 2>&1
+	done
 	for hc_pid in $HARNESS_PIDS; do
 		if pid_alive "$hc_pid"; then
 			kill -TERM "$hc_pid" 2>/dev/null
@@ -739,12 +825,15 @@ harness_cleanup_() {
 # (AH00052, logged at notice).
 logs_clean_() {
 	lc_bad=
-	if [ -f "$T/fngw.log" ] && grep -E -n \
-	    'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ThreadSanitizer|ERROR: .*Sanitizer' \
-	    "$T/fngw.log" >"$T/.san" 2>/dev/null; then
-		lc_bad="sanitizer report in fngw.log"
-		head -n 40 "$T/.san" | sed 's/^/#   /'
-	fi
+	for lc_log in "$T/fngw.log" $(for lc_n in $NODES; do
+	    echo "$T/$lc_n.log"; done); do
+		if [ -f "$lc_log" ] && grep -E -n \
+		    'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ThreadSanitizer|ERROR: .*Sanitizer' \
+		    "$lc_log" >"$T/.san" 2>/dev/null; then
+			lc_bad="$lc_bad sanitizer report in ${lc_log##*/}"
+			head -n 40 "$T/.san" | sed 's/^/#   /'
+		fi
+	done
 	if [ -f "$T/nginx/error.log" ] && grep -E -n '\[(alert|emerg)\]' \
 	    "$T/nginx/error.log" >"$T/.alert" 2>/dev/null; then
 		lc_bad="$lc_bad [alert]/[emerg] in nginx's error.log"
@@ -771,6 +860,10 @@ test_done() {
 	stop_nginx
 	stop_apache
 	stop_gateway >/dev/null 2>&1
+	for td_n in $NODES; do
+		stop_node "$td_n" >/dev/null 2>&1
+		td_logs=1
+	done
 	if [ -n "$td_logs" ]; then
 		if logs_clean_; then
 			test_ok_ "$td_what"

@@ -67,6 +67,20 @@ static const struct fx rows_b[] = {
 	    400000 },
 };
 
+/*
+ * Ledger c: a node that ran again two of a's requests (its rows 0 and 1
+ * get a's request ids a-0 and a-4, a's throttled row) and one request
+ * twice itself (rows 2 and 3 share c-2).
+ */
+static const struct fx rows_c[] = {
+	{ "hello", "acme", "2024-03-01T10:00:05", 0, "ok", 128, 200, 1500 },
+	{ "resize", "globex", "2024-03-01T11:00:01", 0, "ok", 1024, 60000,
+	    2500000 },
+	{ "ping", "acme", "2024-03-02T15:00:30", 0, "ok", 1024, 500, 1000 },
+	{ "ping", "acme", "2024-03-02T15:00:40", 0, "timeout", 1024, 500,
+	    1000 },
+};
+
 static char *
 tpath(const char *name)
 {
@@ -283,11 +297,100 @@ refused(int rc, const char *what)
 	return 0;
 }
 
+/*
+ * --retried over ledgers a and c.  The requests with more than one
+ * row, by their first start:
+ *   a-0: a 10:00:00 ok, c 10:00:05 ok; each P1 0.0000002 + 0.025 GB-s x
+ *        0.0000166667 = 0.0000006166675: cost 0.000001233335 ->
+ *        0.000001, extra (the first) -> 0.000001.
+ *   a-4: a 11:00:00 throttled (no charge, 0 MB·ms), c 11:00:01 ok
+ *        0.001000202: cost 0.001000, extra 0.000000, charged 1.
+ *   c-2: c 15:00:30 ok, c 15:00:40 timeout; each P2 0.00000025 + 0.5
+ *        GB-s x 0.00002 = 0.00001025: cost 0.0000205 -> 0.000021 (half
+ *        up), extra 0.000010.
+ * TOTAL 3 requests, 6 invocations, 5 charged, cost 0.001021935335 ->
+ * 0.001022, extra 0.0000108666675 -> 0.000011.  ALL: a's 11 ids and
+ * c-2: 12 requests, 15 invocations, 13 charged (a's throttled and
+ * rejected rows are not).
+ */
+static void
+test_retried(const char *a, const char *c)
+{
+	int	 rc;
+
+	rc = run("--db", a, "--db", c, "--retried", NULL);
+	ok(rc == 0 && same(out,
+	    "request_id  started_at            function  tenant  nodes"
+	    "  outcomes      requests  invocations  charged          cost"
+	    "    extra_cost\n"
+	    "a-0         2024-03-01T10:00:00Z  hello     acme    a,c  "
+	    "  ok,ok                1            2        2  0.000001 USD"
+	    "  0.000001 USD\n"
+	    "a-4         2024-03-01T11:00:00Z  resize    globex  a,c  "
+	    "  throttled,ok         1            2        1  0.001000 USD"
+	    "  0.000000 USD\n"
+	    "c-2         2024-03-02T15:00:30Z  ping      acme    c,c  "
+	    "  ok,timeout           1            2        2  0.000021 USD"
+	    "  0.000010 USD\n"
+	    "TOTAL                                                    "
+	    "                       3            6        5  0.001022 USD"
+	    "  0.000011 USD\n"
+	    "ALL                                                      "
+	    "                      12           15       13\n"),
+	    "--retried: a table");
+	rc = run("--db", c, "--db", a, "--retried", "--format", "csv", NULL);
+	ok(rc == 0 && same(out,
+	    "request_id,started_at,function,tenant,nodes,outcomes,requests,"
+	    "invocations,charged,cost,extra_cost,currency\n"
+	    "a-0,2024-03-01T10:00:00Z,hello,acme,\"a,c\",\"ok,ok\",1,2,2,"
+	    "0.000001,0.000001,USD\n"
+	    "a-4,2024-03-01T11:00:00Z,resize,globex,\"a,c\","
+	    "\"throttled,ok\",1,2,1,0.001000,0.000000,USD\n"
+	    "c-2,2024-03-02T15:00:30Z,ping,acme,\"c,c\",\"ok,timeout\",1,2,"
+	    "2,0.000021,0.000010,USD\n"
+	    "TOTAL,,,,,,3,6,5,0.001022,0.000011,USD\n"
+	    "ALL,,,,,,12,15,13,,,\n"),
+	    "--retried --format csv: the same, whatever the order of --db");
+	rc = run("--db", a, "--db", c, "--retried", "--format", "json",
+	    "--from", "2024-03-02", NULL);
+	ok(rc == 0 && same(out,
+	    "[{\"request_id\":\"c-2\",\"started_at\":"
+	    "\"2024-03-02T15:00:30Z\",\"function\":\"ping\",\"tenant\":"
+	    "\"acme\",\"nodes\":\"c,c\",\"outcomes\":\"ok,timeout\","
+	    "\"requests\":1,\"invocations\":2,\"charged\":2,\"cost\":"
+	    "\"0.000021\",\"extra_cost\":\"0.000010\",\"currency\":"
+	    "\"USD\"},\n"
+	    "{\"total\":true,\"requests\":1,\"invocations\":2,"
+	    "\"charged\":2,\"cost\":\"0.000021\",\"extra_cost\":"
+	    "\"0.000010\",\"currency\":\"USD\"},\n"
+	    "{\"all\":true,\"requests\":7,\"invocations\":8,"
+	    "\"charged\":7}]\n"), "--retried --format json --from");
+	rc = run("--db", a, "--db", c, "--retried", "--format", "csv",
+	    "--to", "2024-03-01T10:00:03", NULL);
+	ok(rc == 0 && strstr(out, "\nTOTAL,,,,,,0,0,0,0.000000,0.000000,\n"
+	    "ALL,,,,,,1,1,1,,,\n") != NULL,
+	    "--retried --to: a request with one row in the range is not"
+	    " listed");
+	rc = run("--db", a, "--retried", "--format", "csv", NULL);
+	ok(rc == 0 && strstr(out, "\nTOTAL,,,,,,0,0,0,") != NULL &&
+	    strstr(out, "\nALL,,,,,,11,11,9,,,\n") != NULL,
+	    "--retried, one ledger of distinct ids: none");
+	ok(refused(run("--db", a, "--retried", "--by", "node", NULL),
+	    "--retried"), "--retried --by is refused");
+	ok(refused(run("--db", a, "--retried", "--format", "html", NULL),
+	    "--retried"), "--retried --format html is refused");
+	ok(refused(run("--db", a, "--retried", "--prune-before",
+	    "2024-03-01", NULL), "--retried"),
+	    "--retried --prune-before is refused");
+	ok(refused(run("--db", a, "--db", tpath("missing.db"), "--retried",
+	    NULL), "missing.db"), "--retried: a missing ledger");
+}
+
 int
 main(void)
 {
 	char	 cmd[128];
-	char	*a, *b, *before;
+	char	*a, *b, *c, *before;
 	FILE	*f;
 	sqlite3	*db;
 	int	 rc;
@@ -300,6 +403,12 @@ main(void)
 	test_helpers();
 	ok(build(a, "a", rows_a, 11) == 0, "ledger a built");
 	ok(build(b, "b", rows_b, 2) == 0, "ledger b built");
+	c = strdup(tpath("c.db"));
+	ok(build(c, "c", rows_c, 4) == 0 && sqlite3_open(c, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, "UPDATE invocations SET request_id = CASE id"
+	    " WHEN 1 THEN 'a-0' WHEN 2 THEN 'a-4' ELSE 'c-2' END", NULL, NULL,
+	    NULL) == SQLITE_OK && sqlite3_close(db) == SQLITE_OK,
+	    "ledger c built, with a's request ids and one twice");
 
 	/*
 	 * By function, ledger a.  hello spans both periods:
@@ -506,6 +615,8 @@ main(void)
 	    strstr(out, "no cost in this range") != NULL,
 	    "html: no rows, an empty chart");
 
+	test_retried(a, c);
+
 	/*
 	 * --prune-before 2024-03-02 takes the 5 rows of 03-01 from a (the
 	 * row at 2024-03-01T23:59:59.999999 too, the one at 03-02T00:00
@@ -549,6 +660,7 @@ main(void)
 	free(err);
 	free(a);
 	free(b);
+	free(c);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", dir);
