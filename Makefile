@@ -39,7 +39,8 @@ else
 B	 = build/plain
 endif
 # `make NO_LEDGER=1`: build/noledger/fngw writes no usage rows, for
-# bench/ledger-cost.sh alone (what the rows cost); never for serving.
+# the benchmarks alone (bench/standing.sh's rows off, ledger-cost.sh:
+# what the rows cost); never for serving.
 ifdef NO_LEDGER
 B	 = build/noledger
 CPPFLAGS += -DFNGW_BENCH_NO_LEDGER
@@ -111,7 +112,8 @@ build/tools/%: tests/tools/%.c
 DEB_PKGS = gcc make pkg-config libc6-dev libfcgi-dev libfcgi-bin \
 	   libpcre2-dev libiniparser-dev libsqlite3-dev sqlite3 nginx \
 	   apache2-bin curl wrk fcgiwrap spawn-fcgi procps psmisc perl \
-	   php-cgi chromium clang libclang-rt-14-dev mandoc man-db systemd
+	   php-cgi php-fpm chromium clang libclang-rt-14-dev mandoc man-db \
+	   systemd
 deps:
 	@missing=; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
@@ -130,33 +132,34 @@ run: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@sh tests/run-demo.sh $(PORT)
 
-# fngw's cgi mode against fcgiwrap; the report goes to bench/out/.
+# The standing benchmark against the peers (nginx, fcgiwrap,
+# spawn-fcgi, php-fpm; ~10 minutes), written up as bench/RESULTS.md,
+# then the ledger's report times and billing accuracy, in bench/out/.
+# bench/ledger-cost.sh (the rows' cost with keepalive, and their count)
+# runs on its own.
 bench: deps
 	@$(MAKE) --no-print-directory all >/dev/null
-	@sh bench/cgi-vs-fcgiwrap.sh
-	@sh bench/warm-vs-spawn-fcgi.sh
-	@sh bench/cold-start.sh
+	@$(MAKE) --no-print-directory NO_LEDGER=1 >/dev/null
+	@sh bench/standing.sh
 	@sh bench/usage-report.sh
-	@sh bench/ledger-cost.sh
 	@sh bench/billing-accuracy.sh
 
 # A short run of each benchmark, so that they keep working (make check
-# runs it); the reports go to build/bench-smoke, not bench/out.
+# runs it); the reports go to build/bench-smoke, not bench/out, and the
+# standing benchmark's to build/bench-smoke/RESULTS.md.
 bench-smoke: all
+	@$(MAKE) --no-print-directory NO_LEDGER=1 >/dev/null
 	@mkdir -p build/bench-smoke
-	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s N=2000 \
-	    sh bench/cgi-vs-fcgiwrap.sh >/dev/null
-	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
-	    sh bench/warm-vs-spawn-fcgi.sh >/dev/null
-	BENCH_OUT=build/bench-smoke SAMPLES=3 sh bench/cold-start.sh >/dev/null
+	BENCH_OUT=build/bench-smoke SMOKE=1 sh bench/standing.sh >/dev/null
 	BENCH_OUT=build/bench-smoke ROWS=100000 RUNS=1 \
 	    sh bench/usage-report.sh >/dev/null
 	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
 	    sh bench/ledger-cost.sh >/dev/null
 	BENCH_OUT=build/bench-smoke SAMPLES=3 \
 	    sh bench/billing-accuracy.sh >/dev/null
-	@grep -H 'req/s (mean' build/bench-smoke/*.txt
-	@grep -H 'cold start p50' build/bench-smoke/cold-start.txt
+	@grep -H 'GET hello: fngw' build/bench-smoke/RESULTS.md
+	@grep -H 'cold |' build/bench-smoke/RESULTS.md
+	@grep -H 'idle, after start' build/bench-smoke/RESULTS.md
 	@grep -H 'best' build/bench-smoke/usage-report.txt
 	@grep -H 'rows in on' build/bench-smoke/ledger-cost.txt
 	@grep -HE 'billed_ms|cpu ' build/bench-smoke/billing-accuracy.txt

@@ -6,7 +6,7 @@
 #
 # A script sets -eu, its name and top, then sources this file:
 #
-#	bench=cold-start	# in messages
+#	bench=standing		# in messages
 #	top=$(cd "$(dirname "$0")/.." && pwd -P)
 #	. "$top/bench/lib.sh"
 #

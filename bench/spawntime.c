@@ -1,10 +1,11 @@
 /*
  * spawntime -- how long a FastCGI program takes from posix_spawn() until
  * it answers on the listening socket it gets as fd 0: the floor under
- * any cold start, with no gateway in the way.  bench/cold-start.sh
- * compiles it (cc -O2) and runs it beside fngw.
+ * any cold start, with no gateway in the way.  bench/standing.sh
+ * compiles it (cc -O2) and runs it beside fngw's cold starts.
  *
  *	spawntime SAMPLES SOCKET PROGRAM [ARG ...]
+ *	spawntime -x SAMPLES PROGRAM [ARG ...]
  *
  * Each sample makes a fresh listening unix socket at SOCKET, connects
  * to it and writes a FastCGI FCGI_GET_VALUES record asking for
@@ -20,6 +21,13 @@
  * an empty management record that ends its read buffer, blocks reading
  * more before it notices the record is over, and never answers.
  *
+ * With -x, each sample starts PROGRAM with posix_spawn(), its stdin,
+ * stdout and stderr /dev/null, and stops the clock when waitpid()
+ * returns: a program that finds no listening socket on fd 0 (a libfcgi
+ * one, php-cgi with no script) starts up, gives up and exits, so this
+ * is the floor any start of that binary pays, with no socket at all.
+ * Its exit status is not looked at.
+ *
  * Prints one line per sample: the time in microseconds.  Exits 1 when
  * a child exits or does not answer within 5 seconds.
  */
@@ -29,6 +37,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -125,19 +134,70 @@ sample(const struct sockaddr_un *sun, char **argv)
 	return t1 - t0;
 }
 
+/* One sample of -x: the time from posix_spawn() until the child is
+ * reaped, in microseconds. */
+static double
+sample_exit(char **argv)
+{
+	static char		*envp[] = { "PATH=/usr/bin:/bin", NULL };
+	posix_spawn_file_actions_t	 fa;
+	double				 t0, t1;
+	pid_t				 pid;
+	int				 rc, fd;
+
+	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = rc;
+		err(1, "posix_spawn_file_actions_init");
+	}
+	for (fd = 0; fd <= 2; fd++)
+		if ((rc = posix_spawn_file_actions_addopen(&fa, fd,
+		    "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)) != 0) {
+			errno = rc;
+			err(1, "posix_spawn_file_actions_addopen");
+		}
+	t0 = now_us();
+	if ((rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp)) != 0) {
+		errno = rc;
+		err(1, "posix_spawn %s", argv[0]);
+	}
+	while (waitpid(pid, NULL, 0) == -1)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	t1 = now_us();
+	posix_spawn_file_actions_destroy(&fa);
+	return t1 - t0;
+}
+
+static long
+samples(const char *s)
+{
+	char	*ep;
+	long	 n;
+
+	errno = 0;
+	n = strtol(s, &ep, 10);
+	if (errno != 0 || *ep != '\0' || n < 1 || n > 100000)
+		errx(1, "SAMPLES: a number from 1 to 100000");
+	return n;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sockaddr_un	 sun;
-	char			*ep;
 	long			 n, i;
 
+	if (argc >= 4 && strcmp(argv[1], "-x") == 0) {
+		n = samples(argv[2]);
+		(void)sample_exit(argv + 3);		/* warm-up */
+		for (i = 0; i < n; i++)
+			printf("%.1f\n", sample_exit(argv + 3));
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	if (argc < 4)
-		errx(1, "usage: spawntime SAMPLES SOCKET PROGRAM [ARG ...]");
-	errno = 0;
-	n = strtol(argv[1], &ep, 10);
-	if (errno != 0 || *ep != '\0' || n < 1 || n > 100000)
-		errx(1, "SAMPLES: a number from 1 to 100000");
+		errx(1, "usage: spawntime SAMPLES SOCKET PROGRAM [ARG ...]\n"
+		    "       spawntime -x SAMPLES PROGRAM [ARG ...]");
+	n = samples(argv[1]);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(argv[2]) >= sizeof(sun.sun_path))

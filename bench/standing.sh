@@ -1,0 +1,1252 @@
+#!/bin/sh
+# standing.sh -- the standing benchmark: fngw against its peers, all in
+# one run, interleaved, written up as bench/RESULTS.md (make bench).
+#
+# It starts everything itself on 127.0.0.1 (one nginx on a free port,
+# the backends on unix sockets in a scratch folder) and stops every
+# process it started, by pid, on exit:
+#
+#	fngw		gateway/fngw: the cgi and warm (fastcgi) functions
+#	fngw off	build/noledger/fngw (make NO_LEDGER=1): the same cgi
+#			and warm functions, writing no usage rows
+#	fngw cold	fastcgi functions with min_instances = 0
+#	fngw many	RSS_FUNCTIONS functions, for its memory
+#	fcgiwrap -c CONC	the same cgi binaries (handlers/hello,
+#			bench/echo_all.c)
+#	spawn-fcgi -F N	the same libfcgi binaries with no gateway
+#			(handlers/counter_fcgi, bench/echo_all.c)
+#	php-fpm		pools static (N), ondemand (N) and cold (1,
+#			process_idle_timeout 1s), on handlers/hello.php,
+#			which fngw serves through php-cgi (N warm)
+#
+# nginx passes fngw's locations with the repository's snippet,
+# nginx/fngw.conf (fastcgi_keep_conn on, upstream keepalive 16): how
+# fngw is deployed.  The peers that serve one connection per process
+# (spawn-fcgi's libfcgi programs, php-fpm's children) get the same
+# snippet with fastcgi_keep_conn off and no upstream keepalive: a kept
+# connection would pin a process (FNGW_KEEPALIVE=off gives fngw the
+# same).  fcgiwrap gets its stock setup: fastcgi_params, SCRIPT_FILENAME
+# and fastcgi_pass, nginx buffering the request body (in memory:
+# client_body_buffer_size 2m).
+#
+# The throughput rows (wrk --latency, -t THREADS -c CONNS -d DURATION)
+# come in groups, each a row of fngw's and its peers' measured one after
+# the other.  Each round runs every group once, the groups in an order
+# rotated from round to round and the rows within a group reversed
+# every other round (A B, B A, ...), so that the machine's drift weighs
+# on all alike; one group is the cold starts, SAMPLES / ROUNDS of them
+# per round.  A row's figures are the medians of its rounds; its spread
+# is (max - min) / median of its rounds' req/s.  A run with errors
+# (non-2xx, socket errors, wrk's timeouts) is kept, and its errors
+# counted in the table (a goal with errors is not met).  After the
+# rounds, fngw many's RSS: idle, then after RSS_REQUESTS requests spread
+# over its functions.
+#
+# Cold start: for each sample, wait (polling, with a deadline) until
+# the function has no process, then time one request through nginx
+# (curl's time_total): fngw's counter_fcgi and php-cgi functions
+# (idle_timeout 200ms) and php-fpm's ondemand pool.  Beside them,
+# bench/spawntime.c -x: posix_spawn of the same binary (stdin
+# /dev/null) until waitpid returns, SPAWN_SAMPLES times, serially: the
+# floor any start of it pays here; and spawntime's socket mode (until
+# it answers FCGI_GET_VALUES on a listening socket as fd 0).
+#
+# Writes RESULTS (bench/RESULTS.md): the tables, each fngw row's ratio
+# to its peer from this run with the goal and whether it is met, the
+# machine (cores, load before and after) and every peer's version; the
+# raw per-round figures go to BENCH_OUT/standing.txt, the logs of
+# fngw, nginx, php-fpm and fcgiwrap to BENCH_OUT/standing-logs/.  Exits
+# 1 when wrk could not measure a row at all; a goal not met, or a row
+# with errors, is not a failure of the benchmark.
+#
+# Knobs (environment):
+#	ROUNDS=3 DURATION=7s	rounds; wrk -d per row and round
+#	WARMUP=1s		a wrk run of each row before the rounds
+#				(0: none)
+#	THREADS=2 CONNS=16	wrk -t and -c
+#	WRK_TIMEOUT=10s		wrk --timeout: a slower reply counts as an
+#				error (and is not in the latencies)
+#	CONC=4			fcgiwrap -c and fngw's cgi concurrency
+#	N=2			warm processes: spawn-fcgi -F, fngw's
+#				min_instances = concurrency, php-fpm's
+#				max_children
+#	SAMPLES=20		cold starts of each
+#	SPAWN_SAMPLES=200	spawntime samples of each binary
+#	RSS_FUNCTIONS=100 RSS_REQUESTS=100000
+#	ONLY="hello-cgi php"	run only these groups (ceiling hello-cgi
+#				hello-fcgi post4k-cgi post1m-cgi
+#				post4k-fcgi post1m-fcgi php cold rss)
+#	FNGW_KEEPALIVE=on	off: fngw's locations without keepalive
+#	NOTE="..."		a line for the machine section (other work
+#				running, ...)
+#	SMOKE=1			ROUNDS=1 DURATION=1s WARMUP=0 SAMPLES=2
+#				SPAWN_SAMPLES=10 RSS_REQUESTS=2000, the
+#				report to BENCH_OUT/RESULTS.md (make
+#				bench-smoke)
+#	FNGW=gateway/fngw FNGW_OFF=build/noledger/fngw
+#	BENCH_OUT=bench/out RESULTS=bench/RESULTS.md
+
+set -eu
+
+bench=standing
+top=$(cd "$(dirname "$0")/.." && pwd -P)
+. "$top/bench/lib.sh"
+
+SMOKE=${SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+	ROUNDS=${ROUNDS:-1}
+	DURATION=${DURATION:-1s}
+	WARMUP=${WARMUP:-0}
+	SAMPLES=${SAMPLES:-2}
+	SPAWN_SAMPLES=${SPAWN_SAMPLES:-10}
+	RSS_REQUESTS=${RSS_REQUESTS:-2000}
+fi
+FNGW=${FNGW:-$top/gateway/fngw}
+FNGW_OFF=${FNGW_OFF:-$top/build/noledger/fngw}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-7s}
+WARMUP=${WARMUP:-1s}
+THREADS=${THREADS:-2}
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+CONNS=${CONNS:-16}
+CONC=${CONC:-4}
+N=${N:-2}
+SAMPLES=${SAMPLES:-20}
+SPAWN_SAMPLES=${SPAWN_SAMPLES:-200}
+RSS_FUNCTIONS=${RSS_FUNCTIONS:-100}
+RSS_REQUESTS=${RSS_REQUESTS:-100000}
+FNGW_KEEPALIVE=${FNGW_KEEPALIVE:-on}
+ALL_GROUPS="ceiling hello-cgi hello-fcgi post4k-cgi post1m-cgi post4k-fcgi
+    post1m-fcgi php cold"
+ONLY=${ONLY:-$ALL_GROUPS rss}
+NOTE=${NOTE:-}
+CC=${CC:-cc}
+out=${BENCH_OUT:-$top/bench/out}
+if [ "$SMOKE" = 1 ]; then
+	RESULTS=${RESULTS:-$out/RESULTS.md}
+else
+	RESULTS=${RESULTS:-$top/bench/RESULTS.md}
+fi
+report=$out/$bench.txt
+
+case $ROUNDS$CONC$N$SAMPLES$SPAWN_SAMPLES$RSS_FUNCTIONS$RSS_REQUESTS in
+'' | *[!0-9]*)	die "ROUNDS, CONC, N, SAMPLES, SPAWN_SAMPLES," \
+		    "RSS_FUNCTIONS and RSS_REQUESTS are numbers" ;;
+esac
+[ "$ROUNDS" -ge 1 ] && [ "$N" -ge 1 ] && [ "$CONC" -ge 1 ] &&
+    [ "$SAMPLES" -ge 1 ] && [ "$SPAWN_SAMPLES" -ge 1 ] &&
+    [ "$RSS_FUNCTIONS" -ge 1 ] || die "ROUNDS, N, CONC and the samples are >= 1"
+case $FNGW_KEEPALIVE in
+on | off)	;;
+*)		die "FNGW_KEEPALIVE is on or off" ;;
+esac
+for g in $ONLY; do
+	case " $(echo $ALL_GROUPS) rss " in
+	*" $g "*)	;;
+	*)		die "ONLY: no group $g (groups: $(echo $ALL_GROUPS) rss)" ;;
+	esac
+done
+
+# Whether group $1 is to run.
+wanted() {
+	case " $(echo $ONLY) " in
+	*" $1 "*)	return 0 ;;
+	esac
+	return 1
+}
+
+for c in wrk nginx curl fcgiwrap spawn-fcgi php-cgi pgrep sqlite3 setpriv \
+    "$CC"; do
+	command -v "$c" >/dev/null || die "no $c: make deps"
+done
+php_fpm=$(ls /usr/sbin/php-fpm[0-9]* 2>/dev/null | head -n 1) || :
+[ -n "$php_fpm" ] || die "no php-fpm: make deps"
+php_cgi=$(command -v php-cgi)
+for h in hello echo counter_fcgi hello.php; do
+	[ -e "$top/handlers/$h" ] || die "no handlers/$h: make handlers"
+done
+[ -x "$FNGW" ] || die "no $FNGW: make"
+[ -x "$FNGW_OFF" ] || die "no $FNGW_OFF: make NO_LEDGER=1"
+[ -r /etc/nginx/fastcgi_params ] || die "no /etc/nginx/fastcgi_params"
+for line in 'fastcgi_pass fngw;' 'fastcgi_keep_conn on;'; do
+	grep -qx "$line" "$top/nginx/fngw.conf" ||
+	    die "nginx/fngw.conf has no line '$line'"
+done
+
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+mkdir -p "$out" "$(dirname "$RESULTS")"
+: >"$report.tmp"
+scratch_setup bin nginx res fpm main/run off/run cold/run many/run \
+    direct spawn fcgiwrap
+pid_file=$tmp/pids	# what cleanup stops besides nginx and fngw
+: >"$pid_file"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+date_start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+t_start=$(date +%s)
+
+copy_handlers hello counter_fcgi
+install -m 0644 "$top/handlers/hello.php" "$tmp/bin/hello.php"
+"$CC" -D_GNU_SOURCE -std=c11 -O2 -Wall -Wextra -o "$tmp/bin/echo_all" \
+    "$top/bench/echo_all.c" -lfcgi 2>"$tmp/cc.log" &&
+    "$CC" -O2 -Wall -Wextra -o "$tmp/spawntime" "$top/bench/spawntime.c" \
+    2>>"$tmp/cc.log" || die "cannot build the helpers: $(cat "$tmp/cc.log")"
+chmod 0755 "$tmp/bin/echo_all"
+
+# --- the backends -----------------------------------------------------
+
+# fngw binary $1 as $2 (main, off, cold, many), on $tmp/$2/fngw.ini;
+# its pid in $started.
+start_gw() {
+	"$1" serve -c "$tmp/$2/fngw.ini" 2>"$tmp/$2/fngw.log" &
+	started=$!
+	echo "$started" >>"$pid_file"
+	wait_for 100 test -S "$tmp/$2/fngw.sock" ||
+	    die "fngw ($2) did not start: $(tail -n 20 "$tmp/$2/fngw.log")"
+}
+
+# The [gateway] section of gateway $1.
+gw_section() {
+	cat <<EOF
+[gateway]
+listen = unix:$tmp/$1/fngw.sock
+listen_mode = 0666
+runtime_dir = $tmp/$1/run
+billing_db = $tmp/$1/usage.db
+log_level = warn
+EOF
+}
+
+# The functions the main and off gateways share, under prefix $1.
+gw_functions() {
+	cat <<EOF
+
+[fn.hello]
+route = ^/$1/hello\$
+exec = $tmp/bin/hello
+mode = cgi
+concurrency = $CONC
+queue = 1024
+
+[fn.counter]
+route = ^/$1/counter\$
+exec = $tmp/bin/counter_fcgi
+mode = fastcgi
+concurrency = $N
+min_instances = $N
+max_requests = 1000000000
+queue = 1024
+EOF
+}
+
+{
+	gw_section main
+	gw_functions fngw
+	cat <<EOF
+
+[fn.echo]
+route = ^/fngw/echo\$
+exec = $tmp/bin/echo_all
+mode = cgi
+concurrency = $CONC
+queue = 1024
+max_body = 2m
+max_output = 2m
+
+[fn.echofcgi]
+route = ^/fngw/echofcgi\$
+exec = $tmp/bin/echo_all
+mode = fastcgi
+concurrency = $N
+min_instances = $N
+max_requests = 1000000000
+queue = 1024
+max_body = 2m
+max_output = 2m
+
+[fn.php]
+route = ^/fngw/php\$
+exec = $php_cgi
+mode = fastcgi
+env = SCRIPT_FILENAME=$tmp/bin/hello.php PHP_FCGI_MAX_REQUESTS=0
+concurrency = $N
+min_instances = $N
+max_requests = 1000000000
+queue = 1024
+EOF
+} >"$tmp/main/fngw.ini"
+{
+	gw_section off
+	gw_functions off
+} >"$tmp/off/fngw.ini"
+{
+	gw_section cold
+	cat <<EOF
+
+[fn.ccold]
+route = ^/cold/counter\$
+exec = $tmp/bin/counter_fcgi
+mode = fastcgi
+concurrency = 1
+min_instances = 0
+idle_timeout = 200ms
+
+[fn.phpcold]
+route = ^/cold/php\$
+exec = $php_cgi
+mode = fastcgi
+env = SCRIPT_FILENAME=$tmp/bin/hello.php
+concurrency = 1
+min_instances = 0
+idle_timeout = 200ms
+EOF
+} >"$tmp/cold/fngw.ini"
+# fngw many: half cgi, half fastcgi scaled to zero.
+{
+	gw_section many
+	i=1
+	while [ $i -le "$RSS_FUNCTIONS" ]; do
+		if [ $((i % 2)) = 1 ]; then
+			printf '\n[fn.f%d]\nroute = ^/many/f%d$\nexec = %s\n%s\n' \
+			    $i $i "$tmp/bin/hello" "mode = cgi"
+		else
+			printf '\n[fn.f%d]\nroute = ^/many/f%d$\nexec = %s\n%s\n' \
+			    $i $i "$tmp/bin/counter_fcgi" "mode = fastcgi"
+			printf 'concurrency = 1\nmin_instances = 0\n'
+		fi
+		i=$((i + 1))
+	done
+} >"$tmp/many/fngw.ini"
+
+start_gw "$FNGW" main
+fngw_pid=$started
+start_gw "$FNGW_OFF" off
+off_pid=$started
+start_gw "$FNGW" cold
+cold_pid=$started
+if wanted rss; then
+	start_gw "$FNGW" many
+	many_pid=$started
+fi
+
+# fcgiwrap, as nobody when we are root, in its own process group.
+fcgiwrap_cmd="fcgiwrap -c $CONC -s unix:$tmp/fcgiwrap/fcgiwrap.sock"
+if [ "$(id -u)" = 0 ]; then
+	chown nobody:nogroup "$tmp/fcgiwrap"
+	setsid setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    $fcgiwrap_cmd </dev/null 2>"$tmp/fcgiwrap.log" &
+else
+	setsid $fcgiwrap_cmd </dev/null 2>"$tmp/fcgiwrap.log" &
+fi
+group_pids=$!
+wait_for 100 test -S "$tmp/fcgiwrap/fcgiwrap.sock" ||
+    die "fcgiwrap did not start: $(cat "$tmp/fcgiwrap.log")"
+chmod 0666 "$tmp/fcgiwrap/fcgiwrap.sock"
+
+# spawn-fcgi: N processes of program $2 on socket $tmp/direct/$1.sock;
+# their pids go to the pid file.
+if [ "$(id -u)" = 0 ]; then
+	set -- -u nobody -g nogroup
+else
+	set --
+fi
+for p in counter_fcgi echo_all; do
+	spawn-fcgi -s "$tmp/direct/$p.sock" -M 0666 -F "$N" \
+	    -P "$tmp/direct/$p.pids" "$@" -- "$tmp/bin/$p" \
+	    </dev/null >"$tmp/spawn-fcgi.log" 2>&1 ||
+	    die "spawn-fcgi failed: $(cat "$tmp/spawn-fcgi.log")"
+	awk 1 "$tmp/direct/$p.pids" >>"$pid_file"
+	[ "$(wc -w <"$tmp/direct/$p.pids")" -eq "$N" ] ||
+	    die "spawn-fcgi started $(wc -w <"$tmp/direct/$p.pids") of $N $p"
+done
+
+# php-fpm in the foreground, its own config and prefix, three pools.
+fpm_user=
+[ "$(id -u)" != 0 ] || fpm_user="user = nobody
+group = nogroup"
+fpm_pool() {
+	cat <<EOF
+
+[$1]
+$fpm_user
+listen = $tmp/fpm/$1.sock
+listen.mode = 0666
+pm = $2
+pm.max_children = $3
+EOF
+}
+{
+	cat <<EOF
+[global]
+pid = $tmp/fpm/php-fpm.pid
+error_log = $tmp/fpm/error.log
+daemonize = no
+EOF
+	fpm_pool static static "$N"
+	fpm_pool ondemand ondemand "$N"
+	echo "pm.process_idle_timeout = 10s"
+	fpm_pool cold ondemand 1
+	echo "pm.process_idle_timeout = 1s"
+} >"$tmp/fpm/php-fpm.conf"
+"$php_fpm" -F -y "$tmp/fpm/php-fpm.conf" -p "$tmp/fpm" </dev/null \
+    >"$tmp/fpm/stdout.log" 2>&1 &
+fpm_pid=$!
+echo "$fpm_pid" >>"$pid_file"
+for p in static ondemand cold; do
+	wait_for 100 test -S "$tmp/fpm/$p.sock" ||
+	    die "php-fpm did not start: $(tail -n 20 "$tmp/fpm/error.log" \
+	    "$tmp/fpm/stdout.log")"
+done
+
+# --- nginx ------------------------------------------------------------
+
+if [ "$FNGW_KEEPALIVE" = on ]; then
+	fngw_keepalive="keepalive 16;"
+	cp "$top/nginx/fngw.conf" "$tmp/fngw.conf"
+else
+	fngw_keepalive=
+	sed 's/^fastcgi_keep_conn on;$/fastcgi_keep_conn off;/' \
+	    "$top/nginx/fngw.conf" >"$tmp/fngw.conf"
+fi
+sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_off;/' "$tmp/fngw.conf" \
+    >"$tmp/off.conf"
+sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_cold;/' "$tmp/fngw.conf" \
+    >"$tmp/cold.conf"
+sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_many;/' "$tmp/fngw.conf" \
+    >"$tmp/many.conf"
+# The peers': the snippet, no kept connection, another fastcgi_pass.
+for u in direct_counter_fcgi direct_echo_all fpm_static fpm_ondemand \
+    fpm_cold; do
+	sed -e 's/^fastcgi_keep_conn on;$/fastcgi_keep_conn off;/' \
+	    -e "s/^fastcgi_pass fngw;\$/fastcgi_pass $u;/" \
+	    "$top/nginx/fngw.conf" >"$tmp/$u.conf"
+done
+
+port=$(free_port) || die "no free port"
+nginx_conf <<EOF
+	client_max_body_size 2m;
+	client_body_buffer_size 2m;
+	upstream fngw { server unix:$tmp/main/fngw.sock; $fngw_keepalive }
+	upstream fngw_off { server unix:$tmp/off/fngw.sock; $fngw_keepalive }
+	upstream fngw_cold { server unix:$tmp/cold/fngw.sock; $fngw_keepalive }
+	upstream fngw_many { server unix:$tmp/many/fngw.sock; $fngw_keepalive }
+	upstream fcgiwrap { server unix:$tmp/fcgiwrap/fcgiwrap.sock; }
+	upstream direct_counter_fcgi { server unix:$tmp/direct/counter_fcgi.sock; }
+	upstream direct_echo_all { server unix:$tmp/direct/echo_all.sock; }
+	upstream fpm_static { server unix:$tmp/fpm/static.sock; }
+	upstream fpm_ondemand { server unix:$tmp/fpm/ondemand.sock; }
+	upstream fpm_cold { server unix:$tmp/fpm/cold.sock; }
+	server {
+		listen 127.0.0.1:$port;
+		location = /ceiling {
+			default_type text/plain;
+			return 200 "ok\n";
+		}
+		location ^~ /fngw/ { include $tmp/fngw.conf; }
+		location ^~ /off/ { include $tmp/off.conf; }
+		location ^~ /cold/ { include $tmp/cold.conf; }
+		location ^~ /many/ { include $tmp/many.conf; }
+		# fcgiwrap's stock setup.
+		location = /fcgiwrap/hello {
+			include fastcgi_params;
+			fastcgi_param SCRIPT_FILENAME $tmp/bin/hello;
+			fastcgi_pass fcgiwrap;
+		}
+		location = /fcgiwrap/echo {
+			include fastcgi_params;
+			fastcgi_param SCRIPT_FILENAME $tmp/bin/echo_all;
+			fastcgi_pass fcgiwrap;
+		}
+		location = /direct/counter {
+			include $tmp/direct_counter_fcgi.conf;
+		}
+		location = /direct/echo { include $tmp/direct_echo_all.conf; }
+		location = /fpm/static {
+			include $tmp/fpm_static.conf;
+			fastcgi_param SCRIPT_FILENAME $tmp/bin/hello.php;
+		}
+		location = /fpm/ondemand {
+			include $tmp/fpm_ondemand.conf;
+			fastcgi_param SCRIPT_FILENAME $tmp/bin/hello.php;
+		}
+		location = /fpm/cold {
+			include $tmp/fpm_cold.conf;
+			fastcgi_param SCRIPT_FILENAME $tmp/bin/hello.php;
+		}
+	}
+EOF
+start_nginx
+base=http://127.0.0.1:$port
+
+# --- the rows ---------------------------------------------------------
+
+head -c 4096 /dev/urandom >"$tmp/body4k"
+head -c 1048576 /dev/urandom >"$tmp/body1m"
+for s in 4096 1048576; do
+	cat >"$tmp/post$s.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.body = string.rep("x", $s)
+EOF
+done
+
+# The rows of group $1.
+group_rows() {
+	case $1 in
+	ceiling)	echo nginx ;;
+	hello-cgi)	echo cgi_fngw cgi_fcgiwrap cgi_off ;;
+	hello-fcgi)	echo fcgi_fngw fcgi_direct fcgi_off ;;
+	post4k-cgi)	echo p4k_cgi_fngw p4k_cgi_fcgiwrap ;;
+	post1m-cgi)	echo p1m_cgi_fngw p1m_cgi_fcgiwrap ;;
+	post4k-fcgi)	echo p4k_fcgi_fngw p4k_fcgi_direct ;;
+	post1m-fcgi)	echo p1m_fcgi_fngw p1m_fcgi_direct ;;
+	php)		echo php_fngw php_fpm_static php_fpm_ondemand ;;
+	esac
+}
+
+# Row $1: sets path (on nginx), post (body size or empty), what (its
+# description in the report) and expect (a regex its GET reply matches).
+row_info() {
+	post=
+	expect=
+	case $1 in
+	nginx)		path=/ceiling; expect='^ok$'
+			what="nginx \`return 200\` (the ceiling, no backend)" ;;
+	cgi_fngw)	path=/fngw/hello; expect='^Hello, '
+			what="GET hello: fngw cgi (handlers/hello)" ;;
+	cgi_fcgiwrap)	path=/fcgiwrap/hello; expect='^Hello, '
+			what="GET hello: fcgiwrap -c $CONC (same binary)" ;;
+	cgi_off)	path=/off/hello; expect='^Hello, '
+			what="GET hello: fngw cgi, usage rows off" ;;
+	fcgi_fngw)	path=/fngw/counter; expect='^count='
+			what="GET hello: fngw fastcgi, $N warm (counter_fcgi)" ;;
+	fcgi_direct)	path=/direct/counter; expect='^count='
+			what="GET hello: spawn-fcgi -F $N, same binary, direct" ;;
+	fcgi_off)	path=/off/counter; expect='^count='
+			what="GET hello: fngw fastcgi, usage rows off" ;;
+	p4k_cgi_fngw)	path='/fngw/echo'; post=4096
+			what="POST 4 KiB echo: fngw cgi (bench/echo_all.c)" ;;
+	p4k_cgi_fcgiwrap) path='/fcgiwrap/echo'; post=4096
+			what="POST 4 KiB echo: fcgiwrap -c $CONC" ;;
+	p1m_cgi_fngw)	path='/fngw/echo'; post=1048576
+			what="POST 1 MiB echo: fngw cgi" ;;
+	p1m_cgi_fcgiwrap) path='/fcgiwrap/echo'; post=1048576
+			what="POST 1 MiB echo: fcgiwrap -c $CONC" ;;
+	p4k_fcgi_fngw)	path=/fngw/echofcgi; post=4096
+			what="POST 4 KiB echo: fngw fastcgi, $N warm (echo_all)" ;;
+	p4k_fcgi_direct) path=/direct/echo; post=4096
+			what="POST 4 KiB echo: spawn-fcgi -F $N, direct" ;;
+	p1m_fcgi_fngw)	path=/fngw/echofcgi; post=1048576
+			what="POST 1 MiB echo: fngw fastcgi, $N warm" ;;
+	p1m_fcgi_direct) path=/direct/echo; post=1048576
+			what="POST 1 MiB echo: spawn-fcgi -F $N, direct" ;;
+	php_fngw)	path=/fngw/php; expect='^Hello from PHP'
+			what="PHP hello.php: fngw fastcgi, $N warm php-cgi" ;;
+	php_fpm_static)	path=/fpm/static; expect='^Hello from PHP'
+			what="PHP hello.php: php-fpm pm = static, $N children" ;;
+	php_fpm_ondemand) path=/fpm/ondemand; expect='^Hello from PHP'
+			what="PHP hello.php: php-fpm pm = ondemand, max $N" ;;
+	*)		die "no row $1" ;;
+	esac
+}
+
+# Whether row $1 answers right: its GET reply matches, or its POST
+# comes back byte for byte.
+row_answers() {
+	row_info "$1"
+	if [ -z "$post" ]; then
+		answers "$base$path" "$expect"
+	else
+		f=$tmp/body4k
+		[ "$post" = 4096 ] || f=$tmp/body1m
+		curl -s --max-time 10 -o "$tmp/echoed" -H \
+		    'Content-Type: application/octet-stream' \
+		    --data-binary "@$f" "$base$path" 2>/dev/null &&
+		    cmp -s "$f" "$tmp/echoed"
+	fi
+}
+
+# Milliseconds from wrk's latency figure $1 (us, ms, s or m).
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1
+		else if (v ~ /m$/) f = 60000; else f = 1000
+		sub(/[a-z]+$/, "", v); printf "%.3f", v * f }'
+}
+
+# One wrk run of row $1 for $2 (d: -d); prints "RATE P50 P99 ERRORS",
+# rate "-" when wrk failed.
+wrk_row() {
+	row_info "$1"
+	set -- "$base$path" "$2"
+	if [ -n "$post" ]; then
+		set -- "$1" "$2" -s "$tmp/post$post.lua"
+	fi
+	url=$1
+	d=$2
+	shift 2
+	if ! wrk -t"$THREADS" -c"$CONNS" -d"$d" --latency \
+	    --timeout "$WRK_TIMEOUT" "$@" "$url" >"$tmp/wrk.out" 2>&1; then
+		echo "- - - 1"
+		return 0
+	fi
+	awk '
+	    /^Requests\/sec:/ { rate = $2 }
+	    $1 == "50%" { p50 = $2 }
+	    $1 == "99%" { p99 = $2 }
+	    /Non-2xx/ { errs += $NF }
+	    /Socket errors/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) errs += $i + 0
+	    }
+	    END {
+		printf "%s %s %s %d\n", rate == "" ? "-" : rate,
+		    p50 == "" ? "-" : p50, p99 == "" ? "-" : p99, errs
+	    }' "$tmp/wrk.out" | {
+		read -r rt a b e
+		if [ "$a" != - ]; then
+			a=$(to_ms "$a")
+		fi
+		if [ "$b" != - ]; then
+			b=$(to_ms "$b")
+		fi
+		echo "$rt $a $b $e"
+	}
+}
+
+# Run row $1 once in round $2: its figures to $tmp/res/ROW (a run that
+# wrk could not make to $tmp/res/ROW.failed), and a line in the log.
+measure() {
+	set -- "$1" "$2" "$(wrk_row "$1" "$DURATION")"
+	say "round $2  $(printf '%-18s' "$1") $3"
+	case $3 in
+	'- '*)	echo "$3" >>"$tmp/res/$1.failed"
+		warn "$1: wrk failed: $(tail -n 5 "$tmp/wrk.out")" ;;
+	*)	echo "$3" >>"$tmp/res/$1" ;;
+	esac
+	if echo "$3" | awk '$1 != "-" && $4 != 0 { exit 0 } { exit 1 }'; then
+		warn "$1: errors: $(grep -E 'Non-2xx|Socket errors' \
+		    "$tmp/wrk.out" | tr '\n' ' ')"
+	fi
+}
+
+# --- cold starts ------------------------------------------------------
+
+# fngw cold's processes running program $1 (counter_fcgi, php-cgi).
+cold_procs() {
+	pgrep -P "$cold_pid" -f "$1" 2>/dev/null | wc -l
+}
+
+# php-fpm's pool cold's children.
+fpm_cold_procs() {
+	pgrep -P "$fpm_pid" -f 'pool cold' 2>/dev/null | wc -l
+}
+
+# Whether cold target $1 has no process left.
+is_zero() {
+	case $1 in
+	fngw_c)		[ "$(cold_procs counter_fcgi)" -eq 0 ] ;;
+	fngw_php)	[ "$(cold_procs php-cgi)" -eq 0 ] ;;
+	fpm)		[ "$(fpm_cold_procs)" -eq 0 ] ;;
+	esac
+}
+
+# Poll every 20 ms until target $1 has no process, at most 10 seconds.
+wait_zero() {
+	i=0
+	until is_zero "$1"; do
+		[ $i -lt 500 ] || return 1
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
+# One request: its time in microseconds, or "-" unless it was a 200.
+timed_get() {
+	curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
+	    "$1" 2>/dev/null | awk '
+		$1 == 200 { printf "%.0f\n", $2 * 1e6; ok = 1 }
+		END { if (!ok) print "-" }'
+}
+
+cold_url() {
+	case $1 in
+	fngw_c)		echo "$base/cold/counter" ;;
+	fngw_php)	echo "$base/cold/php" ;;
+	fpm)		echo "$base/fpm/cold" ;;
+	esac
+}
+
+# $1 cold samples of each target, the targets' order rotated from one
+# sample to the next; then a share of the spawntime samples.
+cold_round() {
+	k=0
+	while [ $k -lt "$1" ]; do
+		case $(( (k + cold_done) % 3 )) in
+		0)	set -- "$1" fngw_c fngw_php fpm ;;
+		1)	set -- "$1" fngw_php fpm fngw_c ;;
+		2)	set -- "$1" fpm fngw_c fngw_php ;;
+		esac
+		for t in "$2" "$3" "$4"; do
+			wait_zero "$t" || die "cold start: $t keeps its" \
+			    "process past its idle timeout (10 s deadline)"
+			v=$(timed_get "$(cold_url "$t")")
+			[ "$v" != - ] || die "cold start: $(cold_url "$t")" \
+			    "failed: $(curl -si --max-time 5 "$(cold_url "$t")")"
+			echo "$v" >>"$tmp/res/cold_$t"
+		done
+		set -- "$1"
+		k=$((k + 1))
+	done
+	cold_done=$((cold_done + $1))
+	say "round $r  cold starts: $1 of each"
+}
+
+# The spawntime samples: SPAWN_SAMPLES of each binary, each mode, in
+# ROUNDS shares.
+spawn_round() {
+	"$tmp/spawntime" -x "$1" "$tmp/bin/counter_fcgi" \
+	    >>"$tmp/res/spawnx_c" || die "spawntime failed"
+	"$tmp/spawntime" -x "$1" "$php_cgi" >>"$tmp/res/spawnx_php" ||
+	    die "spawntime failed"
+	"$tmp/spawntime" "$1" "$tmp/spawn/s.sock" "$tmp/bin/counter_fcgi" \
+	    >>"$tmp/res/spawns_c" || die "spawntime failed"
+	"$tmp/spawntime" "$1" "$tmp/spawn/s.sock" "$php_cgi" \
+	    >>"$tmp/res/spawns_php" || die "spawntime failed"
+	say "round $r  spawntime: $1 of each"
+}
+
+# --- checks before the rounds -----------------------------------------
+
+# fngw gateway $1's (a pid) processes running $2, by pid on one line.
+kids() {
+	pgrep -P "$1" -f "$2" 2>/dev/null | sort -n | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+has_kids() {
+	[ "$(pgrep -P "$1" -f "$2" 2>/dev/null | wc -l)" -eq "$3" ]
+}
+
+groups=
+for g in $ALL_GROUPS; do
+	wanted "$g" || continue
+	groups="$groups $g"
+	for row in $(group_rows "$g"); do
+		wait_for 50 row_answers "$row" || {
+			row_info "$row"
+			die "$row does not answer $base$path:" \
+			    "$(curl -si --max-time 5 "$base$path" | head -n 20)"
+		}
+	done
+done
+wait_for 100 has_kids "$fngw_pid" counter_fcgi "$N" &&
+    wait_for 100 has_kids "$fngw_pid" echo_all "$N" &&
+    wait_for 100 has_kids "$fngw_pid" php-cgi "$N" &&
+    wait_for 100 has_kids "$off_pid" counter_fcgi "$N" ||
+    die "fngw does not keep $N warm instances of each function"
+warm_start="$(kids "$fngw_pid" counter_fcgi) $(kids "$fngw_pid" echo_all)"
+warm_start="$warm_start $(kids "$fngw_pid" php-cgi)"
+# The cold targets answer (which also opens nginx's connections to
+# them); not kept.
+if wanted cold; then
+	for t in fngw_c fngw_php fpm; do
+		[ "$(timed_get "$(cold_url "$t")")" != - ] ||
+		    die "$(cold_url "$t") does not answer:" \
+		    "$(curl -si --max-time 5 "$(cold_url "$t")" | head -n 20)"
+	done
+fi
+
+say "# standing benchmark $date_start on $(uname -n), $(nproc) cpus," \
+    "load $load_start"
+say "# rounds $ROUNDS, wrk -t$THREADS -c$CONNS -d$DURATION --latency," \
+    "warm-up $WARMUP; groups:$groups"
+
+# Warm-up, not kept.
+if [ "$WARMUP" != 0 ]; then
+	for g in $groups; do
+		for row in $(group_rows "$g"); do
+			wrk_row "$row" "$WARMUP" >/dev/null
+		done
+	done
+fi
+
+# --- the rounds -------------------------------------------------------
+
+set -- $groups
+ngroups=$#
+cold_done=0
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	# This round's order: the groups rotated by (r - 1) * step.
+	step=$(( (ngroups + ROUNDS - 1) / ROUNDS ))
+	[ "$step" -ge 1 ] || step=1
+	rot=$(( (r - 1) * step % ngroups ))
+	order=$(echo $groups | tr ' ' '\n' | awk -v k="$rot" -v n="$ngroups" '
+	    { g[NR - 1] = $0 }
+	    END { for (i = 0; i < n; i++) print g[(i + k) % n] }')
+	for g in $order; do
+		if [ "$g" = cold ]; then
+			# This round's share of the samples.
+			c=$(( SAMPLES * r / ROUNDS - SAMPLES * (r - 1) / ROUNDS ))
+			s=$(( SPAWN_SAMPLES * r / ROUNDS -
+			    SPAWN_SAMPLES * (r - 1) / ROUNDS ))
+			[ "$c" -eq 0 ] || cold_round "$c"
+			[ "$s" -eq 0 ] || spawn_round "$s"
+			continue
+		fi
+		rows=$(group_rows "$g")
+		if [ $((r % 2)) = 0 ]; then
+			rows=$(echo $rows | tr ' ' '\n' | tac)
+		fi
+		for row in $rows; do
+			measure "$row" "$r"
+		done
+	done
+	r=$((r + 1))
+done
+
+warm_end="$(kids "$fngw_pid" counter_fcgi) $(kids "$fngw_pid" echo_all)"
+warm_end="$warm_end $(kids "$fngw_pid" php-cgi)"
+
+# --- fngw many's memory -----------------------------------------------
+
+rss_done=0
+if wanted rss; then
+	# Idle: it has served nothing since it started, before the rounds.
+	rss_start=$(rss_kb "$many_pid")
+	cat >"$tmp/many.lua" <<EOF
+local i = 0
+request = function()
+	i = i + 1
+	return wrk.format(nil, "/many/f" .. (i % $RSS_FUNCTIONS + 1))
+end
+EOF
+	wait_for 50 answers "$base/many/f1" '^Hello, ' &&
+	    wait_for 50 answers "$base/many/f2" '^count=' ||
+	    die "fngw many does not answer: $(tail -n 20 "$tmp/many/fngw.log")"
+	runs=0
+	while [ "$rss_done" -lt "$RSS_REQUESTS" ] && [ $runs -lt 200 ]; do
+		left=$((RSS_REQUESTS - rss_done))
+		d=5
+		[ "$left" -ge 20000 ] || d=1
+		wrk -t"$THREADS" -c"$CONNS" -d${d}s -s "$tmp/many.lua" \
+		    "$base/many/f1" >"$tmp/wrk.out" 2>&1 ||
+		    die "wrk failed on fngw many: $(cat "$tmp/wrk.out")"
+		if grep -Eq 'Non-2xx|Socket errors' "$tmp/wrk.out"; then
+			die "fngw many: errors: $(grep -E \
+			    'Non-2xx|Socket errors' "$tmp/wrk.out")"
+		fi
+		n=$(awk '/ requests in / { print $1 }' "$tmp/wrk.out")
+		rss_done=$((rss_done + ${n:-0}))
+		runs=$((runs + 1))
+	done
+	rss_after=$(rss_kb "$many_pid")
+	rss_hwm=$(rss_kb "$many_pid" VmHWM)
+	many_rows=$(sqlite3 "$tmp/many/usage.db" \
+	    'select count(*) from invocations' 2>/dev/null) || many_rows=-
+	say "fngw many: VmRSS $rss_start kB idle, $rss_after kB after" \
+	    "$rss_done requests (VmHWM $rss_hwm kB); $many_rows usage rows"
+fi
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+t_end=$(date +%s)
+for g in main off cold many; do
+	if [ -s "$tmp/$g/fngw.log" ] && grep -E 'ERROR|level=error|Sanitizer|fatal' \
+	    "$tmp/$g/fngw.log" >"$tmp/$g/errors" 2>/dev/null; then
+		warn "fngw $g logged errors:"
+		head -n 10 "$tmp/$g/errors" >&2
+	fi
+done
+
+# --- the report -------------------------------------------------------
+
+# Median (the lower of the middle two for an even count), min and max
+# of column $2 of file $1: "MED MIN MAX COUNT", or "- - - 0".
+stats() {
+	if [ ! -s "$1" ]; then
+		echo "- - - 0"
+		return 0
+	fi
+	awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '
+	    { v[NR] = $1 }
+	    END { printf "%s %s %s %d\n", v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+}
+
+# Nearest-rank percentile $1 of the microseconds in file $2, in ms.
+pct() {
+	if [ ! -s "$2" ]; then
+		echo -
+		return 0
+	fi
+	sort -n "$2" | awk -v p="$1" '{ v[NR] = $1 }
+	    END {
+		r = int(p / 100 * NR); if (r < p / 100 * NR) r++
+		if (r < 1) r = 1
+		printf "%.2f", v[r] / 1000
+	    }'
+}
+
+# Row $1's median req/s, to a whole number (or -).
+rate_of() {
+	set -- $(stats "$tmp/res/$1" 1)
+	echo "$1"
+}
+
+# A table line for row $1, with the ratio to row $2 (or none) against
+# goal $3 (a minimum ratio, or -).
+table_row() {
+	row_info "$1"
+	set -- "$1" "$2" "$3" $(stats "$tmp/res/$1" 1)
+	rate=$4
+	spread=$(awk -v m="$4" -v lo="$5" -v hi="$6" 'BEGIN {
+	    if (m == "-" || m == 0) print "-"
+	    else printf "%.0f%%", (hi - lo) / m * 100 }')
+	# Runs with errors (non-2xx replies, wrk's socket errors and
+	# timeouts) are kept, and show here.
+	runs="$7/$ROUNDS"
+	errs=0
+	if [ -s "$tmp/res/$1" ]; then
+		errs=$(awk '{ e += $4 } END { print e + 0 }' "$tmp/res/$1")
+		nerr=$(awk '$4 != 0 { n++ } END { print n + 0 }' "$tmp/res/$1")
+		[ "$errs" -eq 0 ] ||
+		    runs="$runs, **$errs errors** in $nerr"
+	fi
+	set -- "$1" "$2" "$3" $(stats "$tmp/res/$1" 2)
+	p50=$4
+	set -- "$1" "$2" "$3" $(stats "$tmp/res/$1" 3)
+	p99=$4
+	ratio=
+	goal=
+	met=
+	case $2 in
+	^*)	peer=$(rate_of "${2#^}")
+		ratio=$(awk -v a="$peer" -v b="$rate" 'BEGIN {
+		    if (a == "-" || b == "-" || b == 0) print "-"
+		    else printf "fngw %.2f x this", a / b }')
+		;;
+	esac
+	if [ "$2" != - ] && [ "${2#^}" = "$2" ]; then
+		peer=$(rate_of "$2")
+		ratio=$(awk -v a="$rate" -v b="$peer" 'BEGIN {
+		    if (a == "-" || b == "-" || b == 0) print "-"
+		    else printf "%.2f", a / b }')
+		ratio="$ratio x $(row_label "$2")"
+		if [ "$3" != - ]; then
+			goal=">= $3"
+			met=$(awk -v a="$rate" -v b="$peer" -v g="$3" 'BEGIN {
+			    if (a == "-" || b == "-" || b == 0) print "-"
+			    else print (a / b >= g ? "yes" : "**no**") }')
+			[ "$errs" -eq 0 ] || met="**no** (errors)"
+		fi
+	fi
+	rate=$(awk -v v="$rate" 'BEGIN {
+	    if (v == "-") print v; else printf "%.0f", v }')
+	echo "| $what | $rate | $spread | $p50 | $p99 | $runs |" \
+	    "$ratio | $goal | $met |"
+	[ "$rate" != - ] || failed="$failed $1"
+}
+
+# A short name for row $1 in the ratio column.
+row_label() {
+	case $1 in
+	*fcgiwrap)	echo fcgiwrap ;;
+	*direct)	echo spawn-fcgi ;;
+	*_off)		echo "rows off" ;;
+	php_fpm_static)	echo "fpm static" ;;
+	php_fpm_ondemand) echo "fpm ondemand" ;;
+	*)		echo "$1" ;;
+	esac
+}
+
+# The version of Debian package $1.
+deb_version() {
+	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"
+}
+
+v_nginx=$(nginx -v 2>&1 | sed 's|^nginx version: ||')
+v_spawn=$(spawn-fcgi -v 2>&1 | head -n 1 | sed 's/ - .*//')
+v_php_cgi=$("$php_cgi" -v | head -n 1 | sed 's/ (built.*//')
+v_php_fpm=$("$php_fpm" -v | head -n 1 | sed 's/ (built.*//')
+v_curl=$(curl -V | head -n 1 | cut -d' ' -f2)
+ka_note=
+[ "$FNGW_KEEPALIVE" = on ] ||
+    ka_note=", but FNGW_KEEPALIVE=off: no kept connections"
+
+# A cold-start table line: label $1, the microseconds in file $2; with
+# $3, the goal against spawn+exit (the microseconds in file $3).
+cold_line() {
+	set -- "$1" "$2" "${3:-}" "$(pct 50 "$2")" "$(pct 99 "$2")"
+	if [ -n "$3" ]; then
+		set -- "$@" "$(pct 50 "$3")"
+		set -- "$@" "$(awk -v c="$4" -v s="$6" 'BEGIN {
+		    if (c == "-" || s == "-") { print "-"; exit }
+		    printf "%s (%+.2f ms)", c - s <= 1 ? "yes" : "**no**", c - s
+		}')"
+		echo "| $1 | $4 | $5 | <= spawn+exit + 1 ms (p50) | $7 |"
+	else
+		echo "| $1 | $4 | $5 | | |"
+	fi
+}
+
+# kB $1 in MiB, one decimal.
+mib() {
+	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+failed=
+fngw_rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null) || fngw_rev="?"
+if [ "$fngw_rev" != "?" ] && ! git -C "$top" diff --quiet HEAD -- gateway \
+    2>/dev/null; then
+	fngw_rev="$fngw_rev with local changes in gateway/"
+fi
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem_total=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' \
+    /proc/meminfo)
+if [ "$SMOKE" = 1 ]; then
+	how="SMOKE=1: a smoke run, whose figures mean nothing"
+else
+	how="make bench"
+fi
+knobs="ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS"
+knobs="$knobs CONNS=$CONNS WRK_TIMEOUT=$WRK_TIMEOUT CONC=$CONC N=$N"
+knobs="$knobs SAMPLES=$SAMPLES"
+knobs="$knobs SPAWN_SAMPLES=$SPAWN_SAMPLES RSS_FUNCTIONS=$RSS_FUNCTIONS"
+knobs="$knobs RSS_REQUESTS=$RSS_REQUESTS FNGW_KEEPALIVE=$FNGW_KEEPALIVE"
+[ "$ONLY" = "$ALL_GROUPS rss" ] || knobs="$knobs ONLY=\"$(echo $ONLY)\""
+
+{
+	cat <<EOF
+# Standing benchmark: fngw against its peers
+
+Written by \`bench/standing.sh\` ($how) on $date_start, in
+$((t_end - t_start)) s, with
+\`$knobs\`.
+Reproduce: \`make bench\` (it installs the peers through \`make deps\`), or
+\`$knobs sh bench/standing.sh\`
+after \`make deps all && make NO_LEDGER=1\`.
+
+Each round runs every row once, the groups in a rotated order and the
+rows of a group (fngw's and its peers') one after the other, reversed
+every other round; a row's figures are the **medians of its $ROUNDS
+rounds** (wrk -t$THREADS -c$CONNS -d$DURATION --latency through one nginx
+worker on 127.0.0.1); *spread* is (max - min) / median of its rounds'
+req/s. Ratios are fngw's median over its peer's, from this run.
+
+## Machine
+
+- $(nproc) cores: $cpu_model; $mem_total; Linux $(uname -r)
+- load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end
+EOF
+	[ -z "$NOTE" ] || echo "- note: $NOTE"
+	cat <<EOF
+
+## Versions
+
+- fngw $fngw_rev (\`${FNGW#"$top"/}\`; usage rows off:
+  \`${FNGW_OFF#"$top"/}\`)
+- $v_nginx (Debian $(deb_version nginx))
+- fcgiwrap $(deb_version fcgiwrap)
+- $v_spawn; libfcgi $(deb_version libfcgi0ldbl)
+- $v_php_cgi; $v_php_fpm
+- wrk $(deb_version wrk); curl $v_curl
+
+## Throughput and latency
+
+fngw's locations: nginx/fngw.conf as shipped (keep_conn, upstream
+keepalive 16)$ka_note. spawn-fcgi and php-fpm: the same snippet
+without kept connections. fcgiwrap: its stock setup. fngw cgi and
+fcgiwrap run $CONC at once; the warm rows $N processes on each side.
+
+| row | req/s | spread | p50 ms | p99 ms | runs | ratio | goal | met? |
+| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |
+EOF
+	for g in $groups; do
+		case $g in
+		ceiling)	table_row nginx - - ;;
+		hello-cgi)	table_row cgi_fngw cgi_fcgiwrap 1.5
+				table_row cgi_fcgiwrap - -
+				table_row cgi_off - - ;;
+		hello-fcgi)	table_row fcgi_fngw fcgi_direct 0.8
+				table_row fcgi_direct - -
+				table_row fcgi_off - - ;;
+		post4k-cgi)	table_row p4k_cgi_fngw p4k_cgi_fcgiwrap 1.5
+				table_row p4k_cgi_fcgiwrap - - ;;
+		post1m-cgi)	table_row p1m_cgi_fngw p1m_cgi_fcgiwrap 1.5
+				table_row p1m_cgi_fcgiwrap - - ;;
+		post4k-fcgi)	table_row p4k_fcgi_fngw p4k_fcgi_direct 0.8
+				table_row p4k_fcgi_direct - - ;;
+		post1m-fcgi)	table_row p1m_fcgi_fngw p1m_fcgi_direct 0.8
+				table_row p1m_fcgi_direct - - ;;
+		php)		table_row php_fngw php_fpm_static 0.85
+				table_row php_fpm_static - -
+				table_row php_fpm_ondemand ^php_fngw - ;;
+		esac
+	done
+	if wanted hello-cgi || wanted hello-fcgi; then
+		cat <<EOF
+
+Usage rows on against off (the same functions and nginx settings,
+\`make NO_LEDGER=1\`'s build writing no rows):
+
+| row | rows on, req/s | rows off, req/s | ratio | goal | met? |
+| --- | ---: | ---: | ---: | --- | --- |
+EOF
+		for m in cgi fcgi; do
+			case $m in
+			cgi)	wanted hello-cgi || continue
+				label="GET hello, cgi" ;;
+			fcgi)	wanted hello-fcgi || continue
+				label="GET hello, fastcgi warm" ;;
+			esac
+			a=$(rate_of ${m}_fngw)
+			b=$(rate_of ${m}_off)
+			awk -v l="$label" -v a="$a" -v b="$b" 'BEGIN {
+			    if (a == "-" || b == "-" || b == 0) {
+				printf "| %s | %s | %s | - | >= 0.90 | - |\n",
+				    l, a, b
+				exit
+			    }
+			    printf "| %s | %.0f | %.0f | %.2f | >= 0.90 | %s |\n",
+				l, a, b, a / b, (a / b >= 0.9 ? "yes" : "**no**")
+			}'
+		done
+	fi
+	if wanted cold; then
+		p50=$(pct 50 "$tmp/res/cold_fngw_php")
+		f50=$(pct 50 "$tmp/res/cold_fpm")
+		vs_fpm=$(awk -v a="$p50" -v b="$f50" 'BEGIN {
+		    if (a == "-" || b == "-" || b == 0) print "-"
+		    else printf "%.1f", a / b }')
+		n_cold=$(wc -l <"$tmp/res/cold_fngw_c")
+		n_spawn=$(wc -l <"$tmp/res/spawnx_c")
+		cat <<EOF
+
+## Cold start from zero
+
+Each sample waits until the function has no process left (fngw:
+idle_timeout 200ms, min_instances 0; php-fpm: pm = ondemand,
+process_idle_timeout 1s), then times one GET through nginx (curl's
+time_total, so nginx's and curl's share is in it); $n_cold samples of
+each, interleaved. *spawn+exit* is bench/spawntime.c -x: posix_spawn
+of the binary (stdin /dev/null; it finds no socket and exits) until
+waitpid returns, $n_spawn times serially: the floor any start of it
+pays here. *spawn to answer* is spawntime's socket mode: posix_spawn
+with a listening socket as fd 0 until the program answers an
+FCGI_GET_VALUES record. Nearest-rank percentiles. fngw's php-cgi
+p50 is $vs_fpm x php-fpm ondemand's.
+
+| what | p50 ms | p99 ms | goal | met? |
+| --- | ---: | ---: | --- | --- |
+EOF
+		r=$tmp/res
+		cold_line "fngw fastcgi, counter_fcgi, cold" "$r/cold_fngw_c" \
+		    "$r/spawnx_c"
+		cold_line "counter_fcgi spawn+exit" "$r/spawnx_c"
+		cold_line "counter_fcgi spawn to answer" "$r/spawns_c"
+		cold_line "fngw fastcgi, php-cgi hello.php, cold" \
+		    "$r/cold_fngw_php" "$r/spawnx_php"
+		cold_line "php-cgi spawn+exit" "$r/spawnx_php"
+		cold_line "php-cgi spawn to answer" "$r/spawns_php"
+		cold_line "php-fpm ondemand, hello.php, cold" "$r/cold_fpm"
+		if sqlite3 "$tmp/cold/usage.db" "select init_us from invocations
+		    where cold_start = 1 and function = 'ccold'" \
+		    >"$tmp/init_c" 2>/dev/null && [ -s "$tmp/init_c" ]; then
+			echo "| fngw's own init_us of the counter_fcgi cold starts" \
+			    "(its ledger) | $(pct 50 "$tmp/init_c") |" \
+			    "$(pct 99 "$tmp/init_c") | | |"
+		fi
+	fi
+	if wanted rss; then
+		rss_met="**no**"
+		[ "$rss_start" -gt 16384 ] || rss_met=yes
+		cat <<EOF
+
+## fngw's memory
+
+fngw many: $RSS_FUNCTIONS functions (half cgi handlers/hello, half fastcgi
+counter_fcgi with min_instances 0), VmRSS of the fngw process (not its
+children).
+
+| what | kB | MiB | goal | met? |
+| --- | ---: | ---: | --- | --- |
+| idle, after start | $rss_start | $(mib "$rss_start") | <= 16 MiB | $rss_met |
+| after $rss_done requests over all | $rss_after | $(mib "$rss_after") | | |
+| peak (VmHWM) | $rss_hwm | $(mib "$rss_hwm") | | |
+EOF
+	fi
+	cat <<EOF
+
+## Notes
+
+- One machine, loopback only, and wrk, nginx and the backends share its
+  $(nproc) cores: the figures say how fngw compares with its peers here, not
+  what any of them does on a real network or a bigger machine. Rows are
+  interleaved so that drift weighs on all alike, but a busy neighbour
+  still moves single rounds (see *spread*).
+EOF
+	if [ "$warm_start" = "$warm_end" ]; then
+		echo "- fngw's warm instances were the same processes" \
+		    "throughout ($N of each function, never recycled)."
+	else
+		echo "- fngw's warm instances changed during the run" \
+		    "(pids $warm_start at the start, $warm_end at the end)."
+	fi
+	for g in main off cold many; do
+		[ -s "$tmp/$g/fngw.log" ] || continue
+		# Its warnings and errors, counted by kind (at=, fn=,
+		# status=, error=).
+		awk '/level=(warn|error)/ {
+			k = ""
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^(level|at|fn|status|error)=/)
+					k = k " " $i
+			n[k]++
+		    }
+		    END { for (k in n) printf "%d x%s\n", n[k], k }' \
+		    "$tmp/$g/fngw.log" | sort -rn >"$tmp/$g/summary"
+		[ -s "$tmp/$g/summary" ] || continue
+		echo "- fngw $g logged (the logs are in" \
+		    "\`${out#"$top"/}/standing-logs/\`):"
+		sed 's/^/  - /; s/$/;/' "$tmp/$g/summary"
+	done
+	cat <<EOF
+- Cold start, fngw's php-cgi against php-fpm ondemand: php-fpm forks a
+  child of its master, which has PHP loaded and initialised already;
+  fngw starts php-cgi with exec, so PHP's whole start-up is in every
+  cold start. The ratio is the cost of that design, not of the gateway;
+  the goal compares each cold start with spawn+exit of the same binary.
+  php-fpm reaps idle children once a second at best, so each of its
+  samples waits a second or two for the pool to empty (outside the
+  timed request).
+- fcgiwrap, like fngw's cgi mode, forks and execs the binary for every
+  request; it runs with its stock nginx setup (no kept connections, the
+  request body buffered by nginx), as it is deployed.
+- spawn-fcgi's libfcgi processes and php-fpm's children serve one
+  connection at a time, so they get no kept connections from nginx
+  (one would pin a process); fngw gets its snippet as shipped.
+- Usage rows off is a build (\`make NO_LEDGER=1\`), not a setting: fngw
+  always writes a row per request.
+- The POST rows send a body of 'x's (wrk's script); the correctness
+  check before the rounds sends random bytes and compares the echo.
+EOF
+} >"$tmp/RESULTS.md"
+
+cp "$tmp/RESULTS.md" "$RESULTS"
+# The gateways' and the peers' logs, for a look at what went wrong.
+rm -rf "$out/standing-logs"
+mkdir -p "$out/standing-logs"
+for g in main off cold many; do
+	[ ! -f "$tmp/$g/fngw.log" ] ||
+	    cp "$tmp/$g/fngw.log" "$out/standing-logs/fngw-$g.log"
+done
+cp "$tmp/nginx/error.log" "$out/standing-logs/nginx-error.log" 2>/dev/null || :
+cp "$tmp/fpm/error.log" "$out/standing-logs/php-fpm.log" 2>/dev/null || :
+cp "$tmp/fcgiwrap.log" "$out/standing-logs/fcgiwrap.log" 2>/dev/null || :
+mv "$report.tmp" "$report"
+echo "written: ${RESULTS#"$top"/}, ${report#"$top"/} and" \
+    "${out#"$top"/}/standing-logs/"
+if [ -n "$failed" ]; then
+	warn "no clean run of:$failed"
+	exit 1
+fi
