@@ -455,6 +455,7 @@ instance_body(struct request *rq)
 	if (inst == NULL || inst->i_rq != rq || inst->i_fd == -1 ||
 	    inst->i_probing || inst->i_stdin_ended)
 		return;
+again:
 	while (buf_avail(&inst->i_out) < INST_OUT_HIGH) {
 		if (rq->rq_kill_reason == 0 &&
 		    rq->rq_body_off < spool_size(&rq->rq_body)) {
@@ -492,7 +493,19 @@ instance_body(struct request *rq)
 		} else
 			break;
 	}
-	(void)instance_flush(inst);
+	if (instance_flush(inst) == -1)
+		return;
+	/*
+	 * All of it went and more of the body is in the spool already (a
+	 * request that waited, or is sent again): nothing else would call
+	 * us back, as EPOLLOUT is watched only while output waits and the
+	 * web server has nothing more to send.  Go on.
+	 */
+	if (buf_avail(&inst->i_out) == 0 && inst->i_fd != -1 &&
+	    !inst->i_stdin_ended && (rq->rq_kill_reason != 0 ||
+	    rq->rq_body_off < spool_size(&rq->rq_body) ||
+	    rq->rq_stdin_done || rq->rq_clen == 0))
+		goto again;
 }
 
 void
@@ -588,9 +601,14 @@ instance_end(struct instance *inst, const struct fcgi_record *r)
 	 * it left unread (it answered before the body was in, or never read
 	 * it) would be read as the start of the next request, which libfcgi
 	 * answers by closing the connection.  SIOCOUTQ: bytes the peer has
-	 * not consumed yet.
+	 * not consumed yet.  After a body, never: a program that reads
+	 * CONTENT_LENGTH bytes and answers may leave the empty STDIN that
+	 * ends the stream in the socket, and its next accept can read it
+	 * after we looked (seen with 1 MiB POSTs: a hang-up, then a retry
+	 * a second later).  Without one, the params and that empty STDIN
+	 * went in one write and were read as one.
 	 */
-	if (inst->i_fd != -1 && (!inst->i_stdin_ended ||
+	if (inst->i_fd != -1 && (!inst->i_stdin_ended || rq->rq_clen > 0 ||
 	    buf_avail(&inst->i_out) > 0 ||
 	    ioctl(inst->i_fd, SIOCOUTQ, &unread) == -1 || unread > 0))
 		instance_close_fd(inst);
