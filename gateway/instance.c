@@ -450,12 +450,21 @@ instance_body(struct request *rq)
 	struct instance	*inst = rq->rq_inst;
 	uint8_t		*p;
 	ssize_t		 n;
-	size_t		 pad;
+	size_t		 pad, mark;
+	int		 filled;
 
 	if (inst == NULL || inst->i_rq != rq || inst->i_fd == -1 ||
 	    inst->i_probing || inst->i_stdin_ended)
 		return;
+	/*
+	 * Fill up to INST_OUT_HIGH, flush, and go on while the socket took
+	 * it all: with the body already in the spool (a request that
+	 * waited, or is sent again) nothing else would call us back, as
+	 * EPOLLOUT is watched only while output waits and the web server
+	 * has nothing more to send.
+	 */
 again:
+	mark = inst->i_out.b_len;	/* appends only, until the flush */
 	while (buf_avail(&inst->i_out) < INST_OUT_HIGH) {
 		if (rq->rq_kill_reason == 0 &&
 		    rq->rq_body_off < spool_size(&rq->rq_body)) {
@@ -493,18 +502,11 @@ again:
 		} else
 			break;
 	}
+	filled = inst->i_out.b_len != mark;
 	if (instance_flush(inst) == -1)
 		return;
-	/*
-	 * All of it went and more of the body is in the spool already (a
-	 * request that waited, or is sent again): nothing else would call
-	 * us back, as EPOLLOUT is watched only while output waits and the
-	 * web server has nothing more to send.  Go on.
-	 */
-	if (buf_avail(&inst->i_out) == 0 && inst->i_fd != -1 &&
-	    !inst->i_stdin_ended && (rq->rq_kill_reason != 0 ||
-	    rq->rq_body_off < spool_size(&rq->rq_body) ||
-	    rq->rq_stdin_done || rq->rq_clen == 0))
+	if (filled && buf_avail(&inst->i_out) == 0 && inst->i_fd != -1 &&
+	    !inst->i_stdin_ended)
 		goto again;
 }
 

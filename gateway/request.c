@@ -397,7 +397,6 @@ request_new_detached(struct config *cf, const struct fn *fn,
 
 	if ((rq = request_new(NULL, 0, cf)) == NULL)
 		return NULL;
-	rq->rq_detached = 1;
 	rq->rq_sink = &request_discard;
 	rq->rq_trigger = trigger;
 	rq->rq_fn = fn;
@@ -450,6 +449,7 @@ request_finish(struct request *rq)
 	const struct fn		*fn = rq->rq_fn;
 	const struct config	*cf = rq->rq_cf;
 	uint64_t		 dur;
+	int			 detached;
 
 	pool_release(rq);
 	if (rq->rq_status == 0)
@@ -460,15 +460,16 @@ request_finish(struct request *rq)
 		rq->rq_t_end = util_now_us();
 	pool_account(rq);
 	dur = rq->rq_t_spawn ? rq->rq_t_end - rq->rq_t_spawn : 0;
+	detached = rq->rq_sink == &request_discard;
 	/* Nobody sees a detached run's reply: a 5xx is worth a warning. */
-	log_emit(rq->rq_detached && rq->rq_status >= 500 ? LOG_WARN :
+	log_emit(detached && rq->rq_status >= 500 ? LOG_WARN :
 	    LOG_INFO, __func__, "fn=%s status=%d outcome=%s dur_ms=%llu.%03llu"
 	    " bytes_out=%llu%s%s request_id=%s", fn->fn_name, rq->rq_status,
 	    rq->rq_outcome, (unsigned long long)dur / 1000,
 	    (unsigned long long)dur % 1000,
 	    (unsigned long long)rq->rq_bytes_out,
-	    rq->rq_detached ? " trigger=" : "",
-	    rq->rq_detached ? rq->rq_trigger : "", rq->rq_reqid);
+	    detached ? " trigger=" : "", detached ? rq->rq_trigger : "",
+	    rq->rq_reqid);
 	if ((ur = usage_row_new()) == NULL) {
 		log_error("out of memory: row lost request_id=%s",
 		    rq->rq_reqid);

@@ -69,10 +69,8 @@ struct request {
 	struct config	*rq_cf;			/* a reference */
 	const struct fn	*rq_fn;			/* borrowed from rq_cf */
 	const char	*rq_trigger;		/* "http", "cron", "cli" */
-	/* No web server asked (a schedule): no connection ever, the
-	 * reply is read and dropped; rq_gone(rq) is called as rq is
-	 * freed, so that its owner forgets it. */
-	int		 rq_detached;
+	/* rq_gone(rq) is called as rq is freed, so that its owner (a
+	 * schedule, for a detached run) forgets it. */
 	void		(*rq_gone)(struct request *);
 	void		*rq_gone_arg;
 

@@ -47,7 +47,9 @@ struct spawn_child {
 	const char	*volatile sc_what;
 };
 
-static rlim_t		 spawn_nofile_soft;	/* fngw's at start; 0: same */
+/* fngw's open-file limit as it started, for children with no nofile of
+ * their own; rlim_cur 0: fngw did not raise its own. */
+static struct rlimit	 spawn_nofile;
 static pthread_t	 spawn_threads[SPAWN_THREADS];
 static int		 spawn_nthreads;
 static pthread_mutex_t	 spawn_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -215,15 +217,9 @@ spawn_child(void *arg)
 	CHILD_LIMIT(RLIMIT_NOFILE, sp->sp_nofile, 0);
 	CHILD_LIMIT(RLIMIT_NPROC, sp->sp_nproc, 0);
 	CHILD_LIMIT(RLIMIT_FSIZE, sp->sp_fsize, 0);
-	if (sp->sp_nofile == 0 && spawn_nofile_soft != 0) {
-		struct rlimit	rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-			CHILD_FAIL("getrlimit");
-		rl.rlim_cur = spawn_nofile_soft;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			CHILD_FAIL("setrlimit");
-	}
+	if (sp->sp_nofile == 0 && spawn_nofile.rlim_cur != 0 &&
+	    setrlimit(RLIMIT_NOFILE, &spawn_nofile) == -1)
+		CHILD_FAIL("setrlimit");
 	{
 		struct rlimit	nocore = { 0, 0 };
 		(void)setrlimit(RLIMIT_CORE, &nocore);
@@ -390,7 +386,8 @@ spawn_raise_nofile(void)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return soft;
-	spawn_nofile_soft = soft;
+	spawn_nofile.rlim_cur = soft;
+	spawn_nofile.rlim_max = rl.rlim_max;
 	return rl.rlim_cur;
 }
 
