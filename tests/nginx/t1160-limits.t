@@ -24,6 +24,11 @@ else
 	bomb_user=
 fi
 
+# A soft open-file limit under the hard one, for fngw to raise.
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -gt 1024 ]; then
+	ulimit -Sn 1024
+fi
+
 start_gateway - <<INI
 @GATEWAY@
 min_uid = 1
@@ -40,6 +45,10 @@ cpu    = 2s
 nofile = 64
 nproc  = 4000
 fsize  = 1m
+
+[fn.plain]
+route = ^/plain\$
+exec  = @BIN@/limits
 
 [fn.hog]
 route  = ^/hog\$
@@ -101,6 +110,18 @@ test_expect_success 'soft and hard limits are both set; core dumps off' '
 	grep -qx "nproc 4000 4000" body &&
 	grep -qx "fsize 1048576 1048576" body &&
 	grep -qx "core 0 0" body
+'
+
+# fngw raises its own soft open-file limit to the hard one (for its
+# connections); a function with no nofile still gets the one fngw was
+# started with.
+test_expect_success 'no nofile: the open-file limit fngw started with, not its raised one' '
+	soft=$(ulimit -Sn) && hard=$(ulimit -Hn) && say "started with $soft/$hard" &&
+	hcurl "/plain?do=limits" && [ "$code" = 200 ] &&
+	grep -qx "nofile $soft $hard" body &&
+	fsoft=$(awk "/^Max open files/ { print \$4 }" /proc/$GATEWAY_PID/limits) &&
+	say "fngw runs with $fsoft" && [ "$fsoft" = "$hard" ] &&
+	{ [ "$soft" != "$hard" ] || say "(soft = hard here: nothing raised)"; }
 '
 
 test_expect_success 'memory: a hog ends as 502, outcome limit, with its signal' '
