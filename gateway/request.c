@@ -449,7 +449,7 @@ request_finish(struct request *rq)
 	const struct fn		*fn = rq->rq_fn;
 	const struct config	*cf = rq->rq_cf;
 	uint64_t		 dur;
-	int			 detached;
+	int			 detached, more;
 
 	pool_release(rq);
 	if (rq->rq_status == 0)
@@ -525,7 +525,7 @@ request_finish(struct request *rq)
 		 * refusal would hang until the ledger comes back. */
 		ur->ur_token = NULL;
 		if (usage_backlog(request_ledger) < 2 * REQUEST_MAX_BACKLOG)
-			usage_submit(request_ledger, ur);
+			usage_submit(request_ledger, ur, 0);
 		else {
 			/* Bounded: a flood of refusals while nothing can be
 			 * written keeps no more rows (each billed zero). */
@@ -538,8 +538,12 @@ request_finish(struct request *rq)
 		front_end(rq);
 		return;
 	}
+	/* Other requests still on their way (alive, their rows not yet
+	 * submitted): the writer may wait a moment to commit theirs with
+	 * this one. */
+	more = request_alive > 1 + usage_backlog(request_ledger);
 	rq->rq_state = RQ_LOGGING;
-	usage_submit(request_ledger, ur);
+	usage_submit(request_ledger, ur, more);
 }
 
 void

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define USAGE_SCHEMA_VERSION	3
+#define USAGE_SCHEMA_VERSION	4
 
 struct usage;
 
@@ -77,11 +77,26 @@ int		 usage_record_prices(const char *, const struct usage_prices *,
  */
 int		 usage_set_node(struct usage *, const char *);
 
+/*
+ * How long the writer may wait, after a row submitted with more = 1,
+ * for the rows of the requests still running, to commit them together
+ * (default USAGE_LINGER_US in usage.c; 0: never wait).
+ */
+void		 usage_set_linger(struct usage *, long);
+
+/* Transactions that committed rows so far (rows per commit: the batch). */
+unsigned long	 usage_commits(struct usage *);
+
 /* Readable (eventfd) when committed rows are waiting in usage_done(). */
 int		 usage_fd(const struct usage *);
 
-/* Queue a row for the writer; takes ownership of row.  Never blocks. */
-void		 usage_submit(struct usage *, struct usage_row *);
+/*
+ * Queue a row for the writer; takes ownership of row.  Never blocks.
+ * more: other requests are running, whose rows will follow shortly (the
+ * writer may wait a moment for them, to commit them together); 0 when
+ * this row is the last one in sight.
+ */
+void		 usage_submit(struct usage *, struct usage_row *, int);
 
 /*
  * Take every row the writer finished (committed or failed: see

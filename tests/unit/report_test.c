@@ -130,7 +130,7 @@ build(const char *path, const char *node, const struct fx *fx, int n)
 		r->ur_memory_mb = fx[i].mem;
 		r->ur_billed_ms = fx[i].billed;
 		r->ur_cpu_user_us = fx[i].cpu;
-		usage_submit(u, r);
+		usage_submit(u, r, 0);
 	}
 	pfd.fd = usage_fd(u);
 	pfd.events = POLLIN;

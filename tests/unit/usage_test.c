@@ -182,7 +182,7 @@ test_bulk(void)
 	ok(usage_set_node(u, "node-a") == 0, "usage_set_node");
 	ok(usage_fd(u) >= 0, "usage_fd is a descriptor");
 	for (i = 0; i < 1000; i++)
-		usage_submit(u, make_row(i));
+		usage_submit(u, make_row(i), 0);
 	seen = calloc(1000, 1);
 	n = collect(u, 1000, seen, 20000);
 	ok(n == 1000, "1000 rows handed back committed (%d)", n);
@@ -194,7 +194,7 @@ test_bulk(void)
 	free(seen);
 	/* Rows submitted and never collected are committed by close. */
 	for (i = 1000; i < 1010; i++)
-		usage_submit(u, make_row(i));
+		usage_submit(u, make_row(i), 0);
 	usage_close(u);
 
 	ok(sqlite3_open_v2(tpath("ledger.db"), &db, SQLITE_OPEN_READONLY,
@@ -353,13 +353,13 @@ test_busy(void)
 	ok(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
 	    SQLITE_OK, "another connection takes the write lock");
 	for (i = 0; i < 50; i++)
-		usage_submit(u, make_row(i));
+		usage_submit(u, make_row(i), 0);
 	n = collect(u, 50, NULL, 300);
 	ok(n == 0 && usage_backlog(u) == 50,
 	    "nothing commits while it is held (%d, backlog %lu)", n,
 	    usage_backlog(u));
 	for (i = 50; i < 60; i++)
-		usage_submit(u, make_row(i));
+		usage_submit(u, make_row(i), 0);
 	sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
 	n = collect(u, 60, NULL, 10000);
 	ok(n == 60, "all 60 rows commit once it is released (%d)", n);
@@ -367,6 +367,110 @@ test_busy(void)
 	    "60 rows in the table");
 	sqlite3_close(other);
 	usage_close(u);
+}
+
+/*
+ * Group commit with a linger: rows submitted with more = 1 wait for
+ * their siblings and go in one transaction; a row with more = 0 ends
+ * the wait at once.  The linger is long here (5 s) so that a slow or
+ * sanitized run cannot split the batch; what ends it early is the row
+ * that says no more are coming.
+ */
+static void
+test_linger(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	struct timespec	 gap = { 0, 2000000 };	/* 2 ms between rows */
+	long long	 t0;
+	unsigned long	 c0;
+	int		 i, n;
+
+	u = usage_open(tpath("linger.db"), &prices1, &errstr);
+	ok(u != NULL, "linger.db opens");
+	if (u == NULL)
+		return;
+	usage_set_linger(u, 5000000);
+	c0 = usage_commits(u);
+	t0 = now_ms();
+	for (i = 0; i < 5; i++) {
+		usage_submit(u, make_row(i), 1);
+		nanosleep(&gap, NULL);
+	}
+	n = collect(u, 5, NULL, 100);
+	ok(n == 0, "rows with siblings still running wait (%d back)", n);
+	usage_submit(u, make_row(5), 0);
+	n = collect(u, 6, NULL, 4000);
+	ok(n == 6, "the last row ends the wait: all 6 back (%d)", n);
+	ok(now_ms() - t0 < 4000, "well before the linger ran out (%lld ms)",
+	    now_ms() - t0);
+	ok(usage_commits(u) - c0 == 1, "in one transaction (%lu)",
+	    usage_commits(u) - c0);
+
+	/* A lone row (no siblings) commits at once, linger or not. */
+	c0 = usage_commits(u);
+	usage_submit(u, make_row(6), 0);
+	n = collect(u, 1, NULL, 4000);
+	ok(n == 1 && usage_commits(u) - c0 == 1, "a lone row commits alone");
+
+	/* Without a linger, spaced rows make several transactions. */
+	usage_set_linger(u, 0);
+	c0 = usage_commits(u);
+	for (i = 7; i < 12; i++) {
+		usage_submit(u, make_row(i), 1);
+		n = collect(u, 1, NULL, 4000);
+	}
+	ok(usage_commits(u) - c0 == 5, "linger 0: one commit per spaced row "
+	    "(%lu)", usage_commits(u) - c0);
+	usage_close(u);
+}
+
+/*
+ * Schema 3 to 4: the rollup index is made again with started_at right
+ * after the grouping keys (appended rows touch few pages); rows kept.
+ */
+static void
+test_upgrade(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	sqlite3		*db;
+	int		 i;
+
+	u = usage_open(tpath("old.db"), &prices1, &errstr);
+	ok(u != NULL, "old.db opens");
+	if (u == NULL)
+		return;
+	for (i = 0; i < 20; i++)
+		usage_submit(u, make_row(i), 0);
+	ok(collect(u, 20, NULL, 10000) == 20, "20 rows in");
+	usage_close(u);
+	/* Back to version 3 as it was written. */
+	sqlite3_open(tpath("old.db"), &db);
+	ok(sqlite3_exec(db, "DROP INDEX invocations_rollup;"
+	    "CREATE INDEX invocations_rollup ON invocations("
+	    "started_at / 3600000000, function, tenant, outcome, memory_mb,"
+	    " billed_ms, cpu_user_us, cpu_sys_us, started_at);"
+	    "PRAGMA user_version = 3;", NULL, NULL, NULL) == SQLITE_OK,
+	    "made a version 3 ledger");
+	sqlite3_close(db);
+	u = usage_open(tpath("old.db"), &prices1, &errstr);
+	ok(u != NULL, "a version 3 ledger opens (%s)", errstr ? errstr : "ok");
+	if (u == NULL)
+		return;
+	usage_close(u);
+	sqlite3_open(tpath("old.db"), &db);
+	ok(q_int(db, "PRAGMA user_version") == 4, "upgraded to version 4");
+	ok(q_int(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+	    " 'invocations_rollup' AND sql LIKE '%outcome, started_at,"
+	    " memory_mb%'") == 1, "the rollup index has started_at fifth");
+	ok(q_int(db, "SELECT count(*) FROM invocations") == 20,
+	    "the rows are kept");
+	ok(q_int(db, "SELECT count(*) FROM (SELECT started_at / 3600000000,"
+	    " function, tenant, outcome, count(*) FROM invocations"
+	    " INDEXED BY invocations_rollup GROUP BY 1, 2, 3, 4)") == 4,
+	    "the report's grouping reads from it");
+	sqlite3_close(db);
 }
 
 int
@@ -384,6 +488,8 @@ main(void)
 	test_foreign();
 	test_billed();
 	test_busy();
+	test_linger();
+	test_upgrade();
 	usage_close(NULL);
 	usage_row_free(NULL);
 	ok(1, "usage_close(NULL) and usage_row_free(NULL) are harmless");
