@@ -28,6 +28,15 @@
  * is the floor any start of that binary pays, with no socket at all.
  * Its exit status is not looked at.
  *
+ * With -r, CONC threads each run -x's spawn-and-reap in a loop for MS
+ * milliseconds, and it prints one line: the children reaped per second.
+ * That is the most requests per second any CGI gateway could serve with
+ * this binary on this machine, running CONC at once with nothing else
+ * to do: the ceiling of the cgi rows (fcgiwrap and fngw pay it too, and
+ * nginx, wrk and the gateway's own work on top).
+ *
+ *	spawntime -r MS CONC PROGRAM [ARG ...]
+ *
  * Prints one line per sample: the time in microseconds.  Exits 1 when
  * a child exits or does not answer within 5 seconds.
  */
@@ -36,6 +45,7 @@
 #include <sys/wait.h>
 
 #include <err.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -168,6 +178,54 @@ sample_exit(char **argv)
 	return t1 - t0;
 }
 
+struct rate {
+	char	**r_argv;
+	double	  r_end;
+	long	  r_n;
+};
+
+static void *
+rate_loop(void *arg)
+{
+	struct rate	*r = arg;
+
+	while (now_us() < r->r_end) {
+		(void)sample_exit(r->r_argv);
+		r->r_n++;
+	}
+	return NULL;
+}
+
+/* -r: children reaped per second by conc loops of sample_exit(). */
+static int
+rate(long ms, long conc, char **argv)
+{
+	struct rate	 r[64];
+	pthread_t	 t[64];
+	double		 t0, t1;
+	long		 i, total = 0;
+	int		 rc;
+
+	(void)sample_exit(argv);		/* warm-up */
+	t0 = now_us();
+	for (i = 0; i < conc; i++) {
+		r[i].r_argv = argv;
+		r[i].r_end = t0 + (double)ms * 1000;
+		r[i].r_n = 0;
+		if ((rc = pthread_create(&t[i], NULL, rate_loop, &r[i])) != 0) {
+			errno = rc;
+			err(1, "pthread_create");
+		}
+	}
+	for (i = 0; i < conc; i++) {
+		(void)pthread_join(t[i], NULL);
+		total += r[i].r_n;
+	}
+	t1 = now_us();
+	printf("%.1f\n", (double)total * 1e6 / (t1 - t0));
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static long
 samples(const char *s)
 {
@@ -187,6 +245,13 @@ main(int argc, char *argv[])
 	struct sockaddr_un	 sun;
 	long			 n, i;
 
+	if (argc >= 5 && strcmp(argv[1], "-r") == 0) {
+		n = samples(argv[2]);
+		i = samples(argv[3]);
+		if (i > 64)
+			errx(1, "CONC: at most 64");
+		return rate(n, i, argv + 4);
+	}
 	if (argc >= 4 && strcmp(argv[1], "-x") == 0) {
 		n = samples(argv[2]);
 		(void)sample_exit(argv + 3);		/* warm-up */
@@ -196,7 +261,8 @@ main(int argc, char *argv[])
 	}
 	if (argc < 4)
 		errx(1, "usage: spawntime SAMPLES SOCKET PROGRAM [ARG ...]\n"
-		    "       spawntime -x SAMPLES PROGRAM [ARG ...]");
+		    "       spawntime -x SAMPLES PROGRAM [ARG ...]\n"
+		    "       spawntime -r MS CONC PROGRAM [ARG ...]");
 	n = samples(argv[1]);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

@@ -190,8 +190,8 @@ copy_handlers hello counter_fcgi
 install -m 0644 "$top/handlers/hello.php" "$tmp/bin/hello.php"
 "$CC" -D_GNU_SOURCE -std=c11 -O2 -Wall -Wextra -o "$tmp/bin/echo_all" \
     "$top/bench/echo_all.c" -lfcgi 2>"$tmp/cc.log" &&
-    "$CC" -O2 -Wall -Wextra -o "$tmp/spawntime" "$top/bench/spawntime.c" \
-    2>>"$tmp/cc.log" || die "cannot build the helpers: $(cat "$tmp/cc.log")"
+    "$CC" -O2 -Wall -Wextra -pthread -o "$tmp/spawntime" \
+    "$top/bench/spawntime.c" 2>>"$tmp/cc.log" || die "cannot build the helpers: $(cat "$tmp/cc.log")"
 chmod 0755 "$tmp/bin/echo_all"
 
 # --- the backends -----------------------------------------------------
@@ -495,7 +495,7 @@ done
 group_rows() {
 	case $1 in
 	ceiling)	echo nginx ;;
-	hello-cgi)	echo cgi_fngw cgi_fcgiwrap cgi_off ;;
+	hello-cgi)	echo cgi_fngw cgi_fcgiwrap cgi_off cgi_ceiling ;;
 	hello-fcgi)	echo fcgi_fngw fcgi_direct fcgi_off ;;
 	post4k-cgi)	echo p4k_cgi_fngw p4k_cgi_fcgiwrap ;;
 	post1m-cgi)	echo p1m_cgi_fngw p1m_cgi_fcgiwrap ;;
@@ -519,6 +519,8 @@ row_info() {
 			what="GET hello: fcgiwrap -c $CONC (same binary)" ;;
 	cgi_off)	path=/off/hello; expect='^Hello, '
 			what="GET hello: fngw cgi, usage rows off" ;;
+	cgi_ceiling)	path=-
+			what="GET hello's ceiling: spawn+exit of handlers/hello, $CONC at once, no gateway (spawntime -r)" ;;
 	fcgi_fngw)	path=/fngw/counter; expect='^count='
 			what="GET hello: fngw fastcgi, $N warm (counter_fcgi)" ;;
 	fcgi_direct)	path=/direct/counter; expect='^count='
@@ -555,7 +557,9 @@ row_info() {
 # comes back byte for byte.
 row_answers() {
 	row_info "$1"
-	if [ -z "$post" ]; then
+	if [ "$path" = - ]; then
+		return 0
+	elif [ -z "$post" ]; then
 		answers "$base$path" "$expect"
 	else
 		f=$tmp/body4k
@@ -579,6 +583,19 @@ to_ms() {
 # rate "-" when wrk failed.
 wrk_row() {
 	row_info "$1"
+	if [ "$1" = cgi_ceiling ]; then
+		# No request at all: the binary started and reaped CONC at
+		# once for as long as a wrk run, its rate in req/s's place.
+		ms=$(awk -v d="$2" 'BEGIN { f = 1000
+		    if (d ~ /ms$/) f = 1; else if (d ~ /m$/) f = 60000
+		    sub(/[a-z]+$/, "", d); printf "%d", d * f }')
+		if v=$("$tmp/spawntime" -r "$ms" "$CONC" "$tmp/bin/hello"); then
+			echo "$v - - 0"
+		else
+			echo "- - - 1"
+		fi
+		return 0
+	fi
 	set -- "$base$path" "$2"
 	if [ -n "$post" ]; then
 		set -- "$1" "$2" -s "$tmp/post$post.lua"
@@ -1066,7 +1083,8 @@ EOF
 		ceiling)	table_row nginx - - ;;
 		hello-cgi)	table_row cgi_fngw cgi_fcgiwrap 1.5
 				table_row cgi_fcgiwrap - -
-				table_row cgi_off - - ;;
+				table_row cgi_off - -
+				table_row cgi_ceiling cgi_fcgiwrap - ;;
 		hello-fcgi)	table_row fcgi_fngw fcgi_direct 0.8
 				table_row fcgi_direct - -
 				table_row fcgi_off - - ;;
@@ -1222,6 +1240,12 @@ EOF
 - fcgiwrap, like fngw's cgi mode, forks and execs the binary for every
   request; it runs with its stock nginx setup (no kept connections, the
   request body buffered by nginx), as it is deployed.
+- *GET hello's ceiling* is no gateway at all: bench/spawntime.c -r
+  starts handlers/hello and reaps it, $CONC loops at once for as long as
+  a wrk run, with nothing else on the machine. No CGI gateway can serve
+  more requests per second than that here; its ratio to fcgiwrap is the
+  best ratio any gateway could reach against fcgiwrap on this machine,
+  before nginx and wrk take their share of the same 2 cores.
 - spawn-fcgi's libfcgi processes and php-fpm's children serve one
   connection at a time, so they get no kept connections from nginx
   (one would pin a process); fngw gets its snippet as shipped.
