@@ -46,6 +46,7 @@ struct usage {
 						 * more rows soon */
 	unsigned		 u_npending;
 	uint64_t		 u_pending_since; /* monotonic us, first row */
+	uint64_t		 u_last_submit;	/* monotonic us */
 	long			 u_linger_us;
 	unsigned long		 u_commits;	/* the writer's; atomic */
 	struct usage_row	*u_pending, **u_pending_tail;
@@ -407,10 +408,11 @@ usage_finish(struct usage *u, struct usage_row *batch, int committed)
  * Called with u_mtx held and rows pending.  A commit costs the same
  * for one row as for several (the WAL frames of the same few pages, the
  * locks, the wake-ups): while other requests are running whose rows
- * will follow within a moment (the submitter says so), wait for them,
- * up to USAGE_LINGER_US after the first row or USAGE_BATCH_MAX rows.
- * A lone request (nothing else running) is committed at once, so an
- * idle gateway adds no latency.
+ * will follow within a moment (the submitter says so, and the last row
+ * came less than a linger ago), wait for them, up to USAGE_LINGER_US
+ * after the first row or USAGE_BATCH_MAX rows.  A lone request, or
+ * one at a trickle, is committed at once: a quiet gateway adds no
+ * latency.
  */
 static void
 usage_linger(struct usage *u)
@@ -865,19 +867,25 @@ usage_fd(const struct usage *u)
 void
 usage_submit(struct usage *u, struct usage_row *r, int more)
 {
-	int	wake;
+	uint64_t	now;
+	int		wake;
 
 	if (r == NULL)
 		return;
 	r->ur_next = NULL;
 	r->ur_committed = 0;
 	pthread_mutex_lock(&u->u_mtx);
+	now = util_now_us();
 	if (u->u_pending == NULL)
-		u->u_pending_since = util_now_us();
+		u->u_pending_since = now;
 	*u->u_pending_tail = r;
 	u->u_pending_tail = &r->ur_next;
 	u->u_npending++;
-	u->u_more = more;
+	/* Siblings are worth waiting for only while rows come in faster
+	 * than the linger: at a trickle, a long request running beside
+	 * (a slow upload, a long poll) would delay every row for nothing. */
+	u->u_more = more && now - u->u_last_submit < (uint64_t)u->u_linger_us;
+	u->u_last_submit = now;
 	u->u_submitted++;
 	wake = u->u_idle || (u->u_lingering && (!more ||
 	    u->u_npending >= USAGE_BATCH_MAX));

@@ -391,6 +391,12 @@ test_linger(void)
 	if (u == NULL)
 		return;
 	usage_set_linger(u, 5000000);
+	/* The first row has no recent one before it: no wait. */
+	t0 = now_ms();
+	usage_submit(u, make_row(0), 1);
+	n = collect(u, 1, NULL, 4000);
+	ok(n == 1 && now_ms() - t0 < 4000, "a first row is not kept waiting "
+	    "(%lld ms)", now_ms() - t0);
 	c0 = usage_commits(u);
 	t0 = now_ms();
 	for (i = 0; i < 5; i++) {
@@ -406,6 +412,25 @@ test_linger(void)
 	    now_ms() - t0);
 	ok(usage_commits(u) - c0 == 1, "in one transaction (%lu)",
 	    usage_commits(u) - c0);
+
+	/* Rows at a trickle (further apart than the linger) do not wait
+	 * for siblings either. */
+	usage_set_linger(u, 300000);
+	{
+		struct timespec	 apart = { 0, 400000000 };	/* 400 ms */
+
+		usage_submit(u, make_row(20), 1);
+		n = collect(u, 1, NULL, 4000);
+		nanosleep(&apart, NULL);
+		c0 = usage_commits(u);
+		t0 = now_ms();
+		usage_submit(u, make_row(21), 1);
+		n = collect(u, 1, NULL, 4000);
+		ok(n == 1 && now_ms() - t0 < 250, "a row 400 ms after the last "
+		    "is not held for the 300 ms linger (%lld ms)",
+		    now_ms() - t0);
+	}
+	usage_set_linger(u, 5000000);
 
 	/* A lone row (no siblings) commits at once, linger or not. */
 	c0 = usage_commits(u);
