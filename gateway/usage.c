@@ -35,6 +35,7 @@
 struct usage {
 	sqlite3			*u_db;
 	sqlite3_stmt		*u_insert;	/* prepared once */
+	sqlite3_stmt		*u_begin, *u_commit;	/* likewise */
 	char			*u_node;
 	int			 u_efd;		/* rows waiting in u_done */
 	pthread_t		 u_thread;
@@ -358,14 +359,18 @@ usage_commit(struct usage *u, struct usage_row *batch)
 	struct usage_row	*r;
 	int			 rc;
 
-	rc = sqlite3_exec(u->u_db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	/* Prepared statements, not sqlite3_exec(): a commit a request
+	 * would otherwise parse "BEGIN IMMEDIATE" and "COMMIT" anew. */
+	rc = sqlite3_step(u->u_begin);
+	(void)sqlite3_reset(u->u_begin);
+	if (rc != SQLITE_DONE)
 		goto fail;
 	for (r = batch; r != NULL; r = r->ur_next)
 		if ((rc = usage_insert(u, r)) != SQLITE_DONE)
 			goto fail;
-	if ((rc = sqlite3_exec(u->u_db, "COMMIT", NULL, NULL,
-	    NULL)) != SQLITE_OK)
+	rc = sqlite3_step(u->u_commit);
+	(void)sqlite3_reset(u->u_commit);
+	if (rc != SQLITE_DONE)
 		goto fail;
 	return 0;
 fail:
@@ -762,7 +767,11 @@ usage_open(const char *path, const struct usage_prices *up,
 	    SQLITE_PREPARE_PERSISTENT, &u->u_insert, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(u->u_db, "SELECT 1 FROM invocations WHERE "
 	    "started_at = ?2 AND request_id = ?1", -1,
-	    SQLITE_PREPARE_PERSISTENT, &u->u_exists, NULL) != SQLITE_OK) {
+	    SQLITE_PREPARE_PERSISTENT, &u->u_exists, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(u->u_db, "BEGIN IMMEDIATE", -1,
+	    SQLITE_PREPARE_PERSISTENT, &u->u_begin, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(u->u_db, "COMMIT", -1,
+	    SQLITE_PREPARE_PERSISTENT, &u->u_commit, NULL) != SQLITE_OK) {
 		*errstr = usage_err(path, sqlite3_errmsg(u->u_db));
 		goto fail;
 	}
@@ -806,6 +815,8 @@ fail:
 		fd_close(&u->u_efd);
 		sqlite3_finalize(u->u_insert);
 		sqlite3_finalize(u->u_exists);
+		sqlite3_finalize(u->u_begin);
+		sqlite3_finalize(u->u_commit);
 		sqlite3_close(u->u_db);
 		free(u->u_spill);
 		free(u->u_node);
@@ -954,6 +965,8 @@ usage_close(struct usage *u)
 	usage_list_free(u->u_pending);
 	sqlite3_finalize(u->u_insert);
 	sqlite3_finalize(u->u_exists);
+	sqlite3_finalize(u->u_begin);
+	sqlite3_finalize(u->u_commit);
 	free(u->u_spill);
 	(void)sqlite3_exec(u->u_db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
 	    NULL, NULL);
