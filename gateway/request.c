@@ -775,6 +775,11 @@ request_dispatch(struct request *rq)
 	}
 	rq->rq_fn = rq->rq_rr.rr_fn;
 	rq->rq_t_routed = util_now_us();
+#ifndef FNGW_BENCH_NO_LEDGER
+	/* After a quiet spell the writer warms up while the function runs
+	 * (a cold start gives it a millisecond). */
+	usage_warm(request_ledger);
+#endif
 	if (!rq->rq_rr.rr_method_ok) {
 		request_reject(rq, 405, "method_not_allowed",
 		    "method not allowed");

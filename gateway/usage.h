@@ -84,8 +84,18 @@ int		 usage_set_node(struct usage *, const char *);
  */
 void		 usage_set_linger(struct usage *, long);
 
-/* Transactions that committed rows so far (rows per commit: the batch). */
+/*
+ * A request is on its way after a quiet spell (no commit for 50 ms):
+ * the writer reads where the next row will go, so that its commit does
+ * not pay for the quiet on the request's path.  Cheap when not quiet
+ * (an atomic load); never blocks on SQLite.
+ */
+void		 usage_warm(struct usage *);
+
+/* Transactions that committed rows so far (rows per commit: the batch),
+ * and warm-ups the writer ran (usage_warm). */
 unsigned long	 usage_commits(struct usage *);
+unsigned long	 usage_warmups(struct usage *);
 
 /* Readable (eventfd) when committed rows are waiting in usage_done(). */
 int		 usage_fd(const struct usage *);

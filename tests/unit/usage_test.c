@@ -451,6 +451,43 @@ test_linger(void)
 }
 
 /*
+ * usage_warm: after a quiet spell (no commit for 50 ms) the writer
+ * reads where the next row goes, once; not while rows come in.
+ */
+static void
+test_warm(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	struct timespec	 quiet = { 0, 80000000 };	/* 80 ms */
+	long long	 end;
+	unsigned long	 w0;
+
+	u = usage_open(tpath("warm.db"), &prices1, &errstr);
+	ok(u != NULL, "warm.db opens");
+	if (u == NULL)
+		return;
+	usage_submit(u, make_row(1), 0);
+	ok(collect(u, 1, NULL, 4000) == 1, "a row in");
+	w0 = usage_warmups(u);
+	usage_warm(u);
+	ok(usage_warmups(u) == w0, "no warm-up right after a commit");
+	nanosleep(&quiet, NULL);
+	usage_warm(u);
+	usage_warm(u);
+	usage_warm(u);
+	end = now_ms() + 4000;
+	while (usage_warmups(u) == w0 && now_ms() < end)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	ok(usage_warmups(u) == w0 + 1, "after 80 ms quiet: one warm-up for "
+	    "three calls (%lu)", usage_warmups(u) - w0);
+	usage_submit(u, make_row(2), 0);
+	ok(collect(u, 1, NULL, 4000) == 1, "the next row commits after it");
+	usage_warm(NULL);
+	usage_close(u);
+}
+
+/*
  * Schema 3 to 4: the rollup index is made again with started_at right
  * after the grouping keys (appended rows touch few pages); rows kept.
  */
@@ -514,6 +551,7 @@ main(void)
 	test_billed();
 	test_busy();
 	test_linger();
+	test_warm();
 	test_upgrade();
 	usage_close(NULL);
 	usage_row_free(NULL);
