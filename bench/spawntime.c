@@ -28,6 +28,12 @@
  * is the floor any start of that binary pays, with no socket at all.
  * Its exit status is not looked at.
  *
+ * With -i MS (before the other options), each sample comes after a
+ * pause of MS with a little activity in it, as a cold start does (see
+ * idle() below).
+ *
+ *	spawntime -i MS -x SAMPLES PROGRAM [ARG ...]
+ *
  * With -r, CONC threads each run -x's spawn-and-reap in a loop for MS
  * milliseconds, and it prints one line: the children reaped per second.
  * That is the most requests per second any CGI gateway could serve with
@@ -239,11 +245,46 @@ samples(const char *s)
 	return n;
 }
 
+/*
+ * -i MS: a pause of MS before each sample, as a cold start has one (its
+ * function scales to zero first), and the same activity meanwhile as
+ * the benchmark's wait for that: every 20 ms a small process (pgrep
+ * there, /bin/true here) started and reaped.  On a VM, work after a
+ * pause costs more than the same work back to back (caches, TLBs, the
+ * host's own scheduling): the samples of a serial loop are a floor that
+ * no cold start gets.
+ */
+static long	 idle_ms;
+
+static void
+idle(void)
+{
+	static char	*tv[] = { "/bin/true", NULL };
+	static char	*envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct timespec	 ts = { 0, 20000000L };
+	pid_t		 pid;
+	long		 t;
+
+	for (t = 0; t < idle_ms; t += 20) {
+		while (nanosleep(&ts, NULL) == -1 && errno == EINTR)
+			;
+		if (posix_spawn(&pid, tv[0], NULL, NULL, tv, envp) == 0)
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct sockaddr_un	 sun;
 	long			 n, i;
+
+	if (argc >= 3 && strcmp(argv[1], "-i") == 0) {
+		idle_ms = samples(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 
 	if (argc >= 5 && strcmp(argv[1], "-r") == 0) {
 		n = samples(argv[2]);
@@ -255,13 +296,16 @@ main(int argc, char *argv[])
 	if (argc >= 4 && strcmp(argv[1], "-x") == 0) {
 		n = samples(argv[2]);
 		(void)sample_exit(argv + 3);		/* warm-up */
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			idle();
 			printf("%.1f\n", sample_exit(argv + 3));
+		}
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	if (argc < 4)
-		errx(1, "usage: spawntime SAMPLES SOCKET PROGRAM [ARG ...]\n"
-		    "       spawntime -x SAMPLES PROGRAM [ARG ...]\n"
+		errx(1, "usage: spawntime [-i MS] SAMPLES SOCKET PROGRAM "
+		    "[ARG ...]\n"
+		    "       spawntime [-i MS] -x SAMPLES PROGRAM [ARG ...]\n"
 		    "       spawntime -r MS CONC PROGRAM [ARG ...]");
 	n = samples(argv[1]);
 	memset(&sun, 0, sizeof(sun));
@@ -271,7 +315,9 @@ main(int argc, char *argv[])
 	strcpy(sun.sun_path, argv[2]);
 
 	(void)sample(&sun, argv + 3);		/* warm-up */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		idle();
 		printf("%.1f\n", sample(&sun, argv + 3));
+	}
 	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -72,6 +72,8 @@
 #				max_children
 #	SAMPLES=20		cold starts of each
 #	SPAWN_SAMPLES=200	spawntime samples of each binary
+#	PAUSE_MS=200		the pause before each of SAMPLES more
+#				spawntime samples (fngw cold's idle_timeout)
 #	RSS_FUNCTIONS=100 RSS_REQUESTS=100000
 #	ONLY="hello-cgi php"	run only these groups (ceiling hello-cgi
 #				hello-fcgi post4k-cgi post1m-cgi
@@ -113,6 +115,7 @@ CONC=${CONC:-4}
 N=${N:-2}
 SAMPLES=${SAMPLES:-20}
 SPAWN_SAMPLES=${SPAWN_SAMPLES:-200}
+PAUSE_MS=${PAUSE_MS:-200}
 RSS_FUNCTIONS=${RSS_FUNCTIONS:-100}
 RSS_REQUESTS=${RSS_REQUESTS:-100000}
 FNGW_KEEPALIVE=${FNGW_KEEPALIVE:-on}
@@ -129,7 +132,7 @@ else
 fi
 report=$out/$bench.txt
 
-case $ROUNDS$CONC$N$SAMPLES$SPAWN_SAMPLES$RSS_FUNCTIONS$RSS_REQUESTS in
+case $ROUNDS$CONC$N$SAMPLES$SPAWN_SAMPLES$RSS_FUNCTIONS$RSS_REQUESTS$PAUSE_MS in
 '' | *[!0-9]*)	die "ROUNDS, CONC, N, SAMPLES, SPAWN_SAMPLES," \
 		    "RSS_FUNCTIONS and RSS_REQUESTS are numbers" ;;
 esac
@@ -733,6 +736,22 @@ spawn_round() {
 	say "round $r  spawntime: $1 of each"
 }
 
+# The same spawntime samples after a pause of PAUSE_MS each (spawntime
+# -i: every 20 ms a small process meanwhile, as wait_zero's polling
+# before a cold start): $1 of each binary, each mode.
+pause_round() {
+	"$tmp/spawntime" -i "$PAUSE_MS" -x "$1" "$tmp/bin/counter_fcgi" \
+	    >>"$tmp/res/spawnx_c_idle" || die "spawntime failed"
+	"$tmp/spawntime" -i "$PAUSE_MS" -x "$1" "$php_cgi" \
+	    >>"$tmp/res/spawnx_php_idle" || die "spawntime failed"
+	"$tmp/spawntime" -i "$PAUSE_MS" "$1" "$tmp/spawn/s.sock" \
+	    "$tmp/bin/counter_fcgi" >>"$tmp/res/spawns_c_idle" ||
+	    die "spawntime failed"
+	"$tmp/spawntime" -i "$PAUSE_MS" "$1" "$tmp/spawn/s.sock" "$php_cgi" \
+	    >>"$tmp/res/spawns_php_idle" || die "spawntime failed"
+	say "round $r  spawntime after a ${PAUSE_MS} ms pause: $1 of each"
+}
+
 # --- checks before the rounds -----------------------------------------
 
 # fngw gateway $1's (a pid) processes running $2, by pid on one line.
@@ -810,6 +829,7 @@ while [ $r -le "$ROUNDS" ]; do
 			    SPAWN_SAMPLES * (r - 1) / ROUNDS ))
 			[ "$c" -eq 0 ] || cold_round "$c"
 			[ "$s" -eq 0 ] || spawn_round "$s"
+			[ "$c" -eq 0 ] || pause_round "$c"
 			continue
 		fi
 		rows=$(group_rows "$g")
@@ -993,14 +1013,14 @@ ka_note=
 # A cold-start table line: label $1, the microseconds in file $2; with
 # $3, the goal against spawn+exit (the microseconds in file $3).
 cold_line() {
-	set -- "$1" "$2" "${3:-}" "$(pct 50 "$2")" "$(pct 99 "$2")"
+	set -- "$1" "$2" "${3:-}" "$(pct 50 "$2")" "$(pct 99 "$2")" "${4:-}"
 	if [ -n "$3" ]; then
-		set -- "$@" "$(pct 50 "$3")"
-		set -- "$@" "$(awk -v c="$4" -v s="$6" 'BEGIN {
+		set -- "$1" "$2" "$3" "$4" "$5" "$6" "$(pct 50 "$3")"
+		set -- "$@" "$(awk -v c="$4" -v s="$7" 'BEGIN {
 		    if (c == "-" || s == "-") { print "-"; exit }
 		    printf "%s (%+.2f ms)", c - s <= 1 ? "yes" : "**no**", c - s
 		}')"
-		echo "| $1 | $4 | $5 | <= spawn+exit + 1 ms (p50) | $7 |"
+		echo "| $1 | $4 | $5 | <= spawn+exit$6 + 1 ms (p50) | $8 |"
 	else
 		echo "| $1 | $4 | $5 | | |"
 	fi
@@ -1027,7 +1047,7 @@ else
 fi
 knobs="ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS"
 knobs="$knobs CONNS=$CONNS WRK_TIMEOUT=$WRK_TIMEOUT CONC=$CONC N=$N"
-knobs="$knobs SAMPLES=$SAMPLES"
+knobs="$knobs SAMPLES=$SAMPLES PAUSE_MS=$PAUSE_MS"
 knobs="$knobs SPAWN_SAMPLES=$SPAWN_SAMPLES RSS_FUNCTIONS=$RSS_FUNCTIONS"
 knobs="$knobs RSS_REQUESTS=$RSS_REQUESTS FNGW_KEEPALIVE=$FNGW_KEEPALIVE"
 [ "$ONLY" = "$ALL_GROUPS rss" ] || knobs="$knobs ONLY=\"$(echo $ONLY)\""
@@ -1138,6 +1158,7 @@ EOF
 		    else printf "%.1f", a / b }')
 		n_cold=$(wc -l <"$tmp/res/cold_fngw_c")
 		n_spawn=$(wc -l <"$tmp/res/spawnx_c")
+		n_pause=$(wc -l <"$tmp/res/spawnx_c_idle")
 		cat <<EOF
 
 ## Cold start from zero
@@ -1154,18 +1175,39 @@ with a listening socket as fd 0 until the program answers an
 FCGI_GET_VALUES record. Nearest-rank percentiles. fngw's php-cgi
 p50 is $vs_fpm x php-fpm ondemand's.
 
+*After a pause*: the same spawntime samples, $n_pause of each, each
+after ${PAUSE_MS} ms in which a small process is started every 20 ms
+(spawntime -i), as a cold sample comes after fngw's ${PAUSE_MS} ms
+idle_timeout and the polling for its instance to go. This machine
+makes work after a pause dearer than the same work back to back (a
+serial loop keeps caches and the host's scheduling warm): the serial
+floor is one no cold start gets, and the line "against the start after
+the same pause" compares like with like.
+
 | what | p50 ms | p99 ms | goal | met? |
 | --- | ---: | ---: | --- | --- |
 EOF
 		r=$tmp/res
 		cold_line "fngw fastcgi, counter_fcgi, cold" "$r/cold_fngw_c" \
 		    "$r/spawnx_c"
+		cold_line "the same, against the start after the same pause" \
+		    "$r/cold_fngw_c" "$r/spawnx_c_idle" " after a pause"
 		cold_line "counter_fcgi spawn+exit" "$r/spawnx_c"
+		cold_line "counter_fcgi spawn+exit after a ${PAUSE_MS} ms pause" \
+		    "$r/spawnx_c_idle"
 		cold_line "counter_fcgi spawn to answer" "$r/spawns_c"
+		cold_line "counter_fcgi spawn to answer after a ${PAUSE_MS} ms pause" \
+		    "$r/spawns_c_idle"
 		cold_line "fngw fastcgi, php-cgi hello.php, cold" \
 		    "$r/cold_fngw_php" "$r/spawnx_php"
+		cold_line "the same, against the start after the same pause" \
+		    "$r/cold_fngw_php" "$r/spawnx_php_idle" " after a pause"
 		cold_line "php-cgi spawn+exit" "$r/spawnx_php"
+		cold_line "php-cgi spawn+exit after a ${PAUSE_MS} ms pause" \
+		    "$r/spawnx_php_idle"
 		cold_line "php-cgi spawn to answer" "$r/spawns_php"
+		cold_line "php-cgi spawn to answer after a ${PAUSE_MS} ms pause" \
+		    "$r/spawns_php_idle"
 		cold_line "php-fpm ondemand, hello.php, cold" "$r/cold_fpm"
 		if sqlite3 "$tmp/cold/usage.db" "select init_us from invocations
 		    where cold_start = 1 and function = 'ccold'" \
