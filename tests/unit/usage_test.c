@@ -451,6 +451,35 @@ test_linger(void)
 }
 
 /*
+ * Checkpoints come every 300 WAL pages (not SQLite's 1000, whose
+ * fdatasyncs held rows for longer): after 2000 commits of one row each,
+ * the WAL has been started over and stays small.
+ */
+static void
+test_checkpoint(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	struct stat	 sb;
+	int		 i, n = 0;
+
+	u = usage_open(tpath("ckpt.db"), &prices1, &errstr);
+	ok(u != NULL, "ckpt.db opens");
+	if (u == NULL)
+		return;
+	for (i = 0; i < 2000; i++) {
+		usage_submit(u, make_row(i), 0);
+		n += collect(u, 1, NULL, 4000);
+	}
+	ok(n == 2000, "2000 rows, one commit each (%d)", n);
+	memset(&sb, 0, sizeof(sb));
+	i = stat(tpath("ckpt.db-wal"), &sb);
+	ok(i == 0 && sb.st_size < 2 * 1048576,
+	    "the WAL stays under 2 MiB (%lld bytes)", (long long)sb.st_size);
+	usage_close(u);
+}
+
+/*
  * usage_warm: after a quiet spell (no commit for 50 ms) the writer
  * reads where the next row goes, once; not while rows come in.
  */
@@ -552,6 +581,7 @@ main(void)
 	test_busy();
 	test_linger();
 	test_warm();
+	test_checkpoint();
 	test_upgrade();
 	usage_close(NULL);
 	usage_row_free(NULL);
