@@ -63,6 +63,7 @@ static void	instance_parse(struct instance *);
 static void	instance_lost(struct instance *);
 static void	instance_deadline(struct timer *);
 static void	instance_cpu_check(struct timer *);
+static void	instance_drain(struct timer *);
 
 static void
 instance_signal(struct instance *inst, int sig)
@@ -184,6 +185,7 @@ instance_start(struct instance *inst, const struct config *cf)
 	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_lfd = -1;
 	pstat_init(&inst->i_ps);
 	timer_init(&inst->i_timer, instance_start_timeout, inst);
+	timer_init(&inst->i_drain, instance_drain, inst);
 	inst->i_t_start = util_now_us();
 	inst->i_grace_ms = cf->cf_kill_grace_ms;
 
@@ -842,6 +844,27 @@ instance_abort(struct request *rq, int reason)
 	fcgi_header_encode(rec, FCGI_ABORT_REQUEST, INST_ID, 0, 0);
 	(void)buf_append(&inst->i_out, rec, sizeof(rec));
 	instance_body(rq);
+	/*
+	 * Paused, because the web server had stopped reading: it reads no
+	 * more, so the rest goes nowhere and is read on.  Otherwise the
+	 * instance stays blocked in its write until the timeout kills it,
+	 * and the row bills that wait.  From the loop, not here: the reply
+	 * may end the request, and the caller still holds it.
+	 */
+	if (inst->i_paused) {
+		inst->i_paused = 0;
+		instance_watch(inst);
+		timer_set(&inst->i_drain, 0);
+	}
+}
+
+static void
+instance_drain(struct timer *t)
+{
+	struct instance	*inst = t->t_arg;
+
+	if (inst->i_rq != NULL && !inst->i_paused && inst->i_fd != -1)
+		instance_parse(inst);
 }
 
 /*
@@ -1063,6 +1086,7 @@ instance_free(struct instance *inst)
 {
 	instance_close_fd(inst);
 	timer_cancel(&inst->i_timer);
+	timer_cancel(&inst->i_drain);
 	if (inst->i_pidfd != -1) {
 		loop_del(&inst->i_ev_pid);
 		fd_close(&inst->i_pidfd);

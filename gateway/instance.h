@@ -48,6 +48,7 @@ struct instance {
 	int		 i_probing;		/* i_fd is the probe */
 	struct ev	 i_ev_pid, i_ev_err, i_ev_fd;
 	struct timer	 i_timer;	/* start deadline; idle; cpu; grace */
+	struct timer	 i_drain;	/* an aborted reply, read and dropped */
 	struct buf	 i_in, i_out;		/* FastCGI records */
 	struct buf	 i_errline;		/* a partial stderr line */
 	struct request	*i_rq;			/* when busy */

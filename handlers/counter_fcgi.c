@@ -20,7 +20,9 @@
  * no header block), burn=MS (use MS ms of CPU time, then reply), fork=1
  * (leave a child that sleeps, in the same process group), exitnext=1
  * (reply, then exit 0 as soon as the next request is accepted, before
- * reading it: an instance that goes as a request is sent to it).
+ * reading it: an instance that goes as a request is sent to it), pad=KB
+ * (KB KiB of 'x' lines after the reply: a reply bigger than the web
+ * server reads at once).
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +48,7 @@ struct opts {
 	long long	 o_burn_ms;
 	int		 o_fork;
 	int		 o_exitnext;
+	long long	 o_pad_kb;
 };
 
 static void	put(FCGX_Stream *, const char *, ...)
@@ -132,6 +135,8 @@ opts_parse(const char *qs, struct opts *o)
 			flag_to = &o->o_fork;
 		else if (KEY("exitnext"))
 			flag_to = &o->o_exitnext;
+		else if (KEY("pad"))
+			num_to = &o->o_pad_kb;
 		else
 			continue;
 #undef KEY
@@ -287,6 +292,16 @@ main(void)
 		    "\r\npid=%ld\ncount=%llu\nbody=%lld\nrequest_id=%s\n"
 		    "children=%s\n", (long)getpid(), count, body, rid,
 		    children);
+		for (long long k = 0; k < o.o_pad_kb; k++) {
+			static char	line[1024];
+
+			if (line[0] == '\0') {
+				memset(line, 'x', sizeof(line) - 1);
+				line[sizeof(line) - 1] = '\n';
+			}
+			if (FCGX_PutStr(line, sizeof(line), req.out) < 0)
+				break;
+		}
 		free(hog);
 		if (o.o_exit) {
 			FCGX_Finish_r(&req);
