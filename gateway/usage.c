@@ -908,11 +908,13 @@ usage_set_node(struct usage *u, const char *node)
 void
 usage_warm(struct usage *u)
 {
-	uint64_t	now = util_now_us();
+	uint64_t	now = util_now_us(), busy;
 	int		wake = 0;
 
-	if (u == NULL || now - __atomic_load_n(&u->u_last_busy, __ATOMIC_RELAXED) <
-	    USAGE_COLD_US)
+	if (u == NULL)
+		return;
+	busy = __atomic_load_n(&u->u_last_busy, __ATOMIC_RELAXED);
+	if (now - busy < USAGE_COLD_US)
 		return;
 	pthread_mutex_lock(&u->u_mtx);
 	if (u->u_idle && u->u_pending == NULL && !u->u_warm &&
