@@ -100,6 +100,22 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* t as its day (days since 1970-01-01), date and second of that day;
+ * returns the day.  Floors, so that times before 1970 work too. */
+static int64_t
+civil_split(time_t t, int64_t *y, int *m, int *d, int *sec)
+{
+	int64_t	days = (int64_t)t / 86400;
+
+	*sec = (int)((int64_t)t % 86400);
+	if (*sec < 0) {
+		*sec += 86400;
+		days--;
+	}
+	civil_from_days(days, y, m, d);
+	return days;
+}
+
 static int
 is_leap(int64_t y)
 {
@@ -324,13 +340,7 @@ cron_matches(const struct cron *c, time_t t)
 	int64_t	days, y;
 	int	m, d, sec;
 
-	days = (int64_t)t / 86400;
-	sec = (int)((int64_t)t % 86400);
-	if (sec < 0) {
-		sec += 86400;
-		days--;
-	}
-	civil_from_days(days, &y, &m, &d);
+	days = civil_split(t, &y, &m, &d, &sec);
 	return (c->cr_mon >> m & 1) && cron_day_ok(c, days, d) &&
 	    (c->cr_hour >> (sec / 3600) & 1) &&
 	    (c->cr_min >> (sec % 3600 / 60) & 1);
@@ -523,16 +533,10 @@ cron_format(const struct cron *c, char *buf, size_t len)
 void
 cron_iso8601(time_t t, char *buf, size_t len)
 {
-	int64_t	days, y;
+	int64_t	y;
 	int	m, d, sec;
 
-	days = (int64_t)t / 86400;
-	sec = (int)((int64_t)t % 86400);
-	if (sec < 0) {
-		sec += 86400;
-		days--;
-	}
-	civil_from_days(days, &y, &m, &d);
+	(void)civil_split(t, &y, &m, &d, &sec);
 	(void)snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
 	    (long long)y, m, d, sec / 3600, sec % 3600 / 60, sec % 60);
 }
