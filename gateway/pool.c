@@ -40,23 +40,27 @@
 
 TAILQ_HEAD(instlist, instance);
 
+/* What outlives generations, kept by name in a list: the head of each. */
+struct pool_named {
+	char			*n_name;
+	struct pool_named	*n_next;
+};
+
 /* A function's counters, by name, across reloads. */
 struct pool_cnt {
-	char		*c_name;
+	struct pool_named c_n;		/* first */
 	unsigned long	 c_started, c_start_failures, c_recycled;
 	unsigned long	 c_outcomes[POOL_OUTCOMES];
 	unsigned long	 c_cold_starts;
 	unsigned long	 c_timed;
 	uint64_t	 c_sum_us;
 	unsigned long	 c_hist[POOL_HIST];
-	struct pool_cnt	*c_next;
 };
 
 /* A tenant's invocations running, by name, across reloads. */
 struct pool_tenant {
-	char			*t_name;
-	int			 t_busy;
-	struct pool_tenant	*t_next;
+	struct pool_named t_n;		/* first */
+	int		 t_busy;
 };
 
 struct pool_gen;
@@ -96,30 +100,49 @@ static const char *const pool_outcomes[POOL_OUTCOMES] = {
 
 /* The current generation first, then older ones. */
 static LIST_HEAD(, pool_gen) pool_gens = LIST_HEAD_INITIALIZER(pool_gens);
-static struct pool_cnt	*pool_cnts;
-static struct pool_tenant *pool_tenants;
+static struct pool_named *pool_cnts;		/* struct pool_cnt */
+static struct pool_named *pool_tenants;		/* struct pool_tenant */
 static unsigned		 pool_seq;	/* instance numbers, never reused */
 static int		 pool_draining;
 static struct timer	 pool_gc_timer;
 
 static void	pool_backoff_cb(struct timer *);
 
+/* The entry named name of list *head (size bytes, zeroed when new). */
+static void *
+pool_named_get(struct pool_named **head, size_t size, const char *name)
+{
+	struct pool_named	*n;
+
+	for (n = *head; n != NULL; n = n->n_next)
+		if (strcmp(n->n_name, name) == 0)
+			return n;
+	if ((n = calloc(1, size)) == NULL ||
+	    (n->n_name = strdup(name)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	n->n_next = *head;
+	*head = n;
+	return n;
+}
+
+static void
+pool_named_free(struct pool_named **head)
+{
+	struct pool_named	*n;
+
+	while ((n = *head) != NULL) {
+		*head = n->n_next;
+		free(n->n_name);
+		free(n);
+	}
+}
+
 static struct pool_cnt *
 pool_cnt_of(const char *name)
 {
-	struct pool_cnt	*c;
-
-	for (c = pool_cnts; c != NULL; c = c->c_next)
-		if (strcmp(c->c_name, name) == 0)
-			return c;
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->c_name = strdup(name)) == NULL) {
-		free(c);
-		return NULL;
-	}
-	c->c_next = pool_cnts;
-	pool_cnts = c;
-	return c;
+	return pool_named_get(&pool_cnts, sizeof(struct pool_cnt), name);
 }
 
 static int *
@@ -127,17 +150,8 @@ pool_tenant_of(const char *name)
 {
 	struct pool_tenant	*t;
 
-	for (t = pool_tenants; t != NULL; t = t->t_next)
-		if (strcmp(t->t_name, name) == 0)
-			return &t->t_busy;
-	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->t_name = strdup(name)) == NULL) {
-		free(t);
-		return NULL;
-	}
-	t->t_next = pool_tenants;
-	pool_tenants = t;
-	return &t->t_busy;
+	t = pool_named_get(&pool_tenants, sizeof(*t), name);
+	return t != NULL ? &t->t_busy : NULL;
 }
 
 static struct pool_gen *
@@ -264,22 +278,11 @@ pool_reload(struct config *cf)
 void
 pool_teardown(void)
 {
-	struct pool_cnt		*c;
-	struct pool_tenant	*t;
-
 	timer_cancel(&pool_gc_timer);
 	while (!LIST_EMPTY(&pool_gens))
 		pool_gen_free(LIST_FIRST(&pool_gens));
-	while ((c = pool_cnts) != NULL) {
-		pool_cnts = c->c_next;
-		free(c->c_name);
-		free(c);
-	}
-	while ((t = pool_tenants) != NULL) {
-		pool_tenants = t->t_next;
-		free(t->t_name);
-		free(t);
-	}
+	pool_named_free(&pool_cnts);
+	pool_named_free(&pool_tenants);
 }
 
 /* fn's pool: in the generation of the snapshot fn belongs to. */
