@@ -138,10 +138,7 @@ case $ROUNDS in
 '' | *[!0-9]*)	die "ROUNDS is a number" ;;
 esac
 [ "$ROUNDS" -ge 1 ] || die "ROUNDS is at least 1"
-for line in 'fastcgi_pass fngw;' 'fastcgi_keep_conn on;'; do
-	grep -qx "$line" "$top/nginx/fngw.conf" ||
-	    die "nginx/fngw.conf has no line '$line'"
-done
+need_snippet
 
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -135,6 +135,15 @@ scratch_setup() {
 	done
 }
 
+# The benchmarks rewrite nginx/fngw.conf's fastcgi_pass line and rely on
+# its kept connections: die unless both lines are there as they expect.
+need_snippet() {
+	for ns_line in 'fastcgi_pass fngw;' 'fastcgi_keep_conn on;'; do
+		grep -qx "$ns_line" "$top/nginx/fngw.conf" ||
+		    die "nginx/fngw.conf has no line '$ns_line'"
+	done
+}
+
 # Copy handlers/NAME... to $tmp/bin, runnable by anyone.
 copy_handlers() {
 	for h in "$@"; do

@@ -171,10 +171,7 @@ done
 [ -x "$FNGW" ] || die "no $FNGW: make"
 [ -x "$FNGW_OFF" ] || die "no $FNGW_OFF: make NO_LEDGER=1"
 [ -r /etc/nginx/fastcgi_params ] || die "no /etc/nginx/fastcgi_params"
-for line in 'fastcgi_pass fngw;' 'fastcgi_keep_conn on;'; do
-	grep -qx "$line" "$top/nginx/fngw.conf" ||
-	    die "nginx/fngw.conf has no line '$line'"
-done
+need_snippet
 
 trap cleanup EXIT
 trap 'exit 1' INT TERM
