@@ -382,15 +382,27 @@ start_gateway() {
 		write_config "$1" || test_fatal "cannot write the config"
 	fi
 	[ -x "$FNGW" ] || test_fatal "gateway binary $FNGW is not built"
-	rm -f "$T/fngw.sock"
+	serve_on "$T/fngw.ini" "$T/fngw.sock" "$T/fngw.log"
+	GATEWAY_PID=$SERVED_PID
+	[ "$SERVED_OK" = 1 ] ||
+	    test_fatal "fngw did not start listening on $T/fngw.sock"
+}
+
+# serve_on INI SOCKET LOG: fngw serve -c INI in the background, stderr
+# to LOG (FNGW_ENV: extra environment), tracked; waits until SOCKET
+# accepts (10 s).  Its pid in SERVED_PID; SERVED_OK 1 when it listens,
+# else 0 (with LOG's tail shown).
+serve_on() {
+	rm -f "$2"
 	# shellcheck disable=SC2086
-	env ${FNGW_ENV-} "$FNGW" serve -c "$T/fngw.ini" >>"$T/fngw.log" 2>&1 &
-	GATEWAY_PID=$!
-	track_pid "$GATEWAY_PID"
-	if ! wait_for "socket_accepts '$T/fngw.sock' || ! pid_alive $GATEWAY_PID" 10 ||
-	    ! pid_alive "$GATEWAY_PID"; then
-		show_tail "$T/fngw.log" 30
-		test_fatal "fngw did not start listening on $T/fngw.sock"
+	env ${FNGW_ENV-} "$FNGW" serve -c "$1" >>"$3" 2>&1 &
+	SERVED_PID=$!
+	track_pid "$SERVED_PID"
+	SERVED_OK=1
+	if ! wait_for "socket_accepts '$2' || ! pid_alive $SERVED_PID" 10 ||
+	    ! pid_alive "$SERVED_PID"; then
+		show_tail "$3" 30
+		SERVED_OK=0
 	fi
 }
 
@@ -446,18 +458,10 @@ start_node() {
 	fi
 	[ -x "$FNGW" ] || test_fatal "gateway binary $FNGW is not built"
 	case " $NODES " in *" $nd_name "*) ;; *) NODES="$NODES $nd_name" ;; esac
-	rm -f "$T/$nd_name.sock"
-	# shellcheck disable=SC2086
-	env ${FNGW_ENV-} "$FNGW" serve -c "$T/$nd_name.ini" \
-	    >>"$T/$nd_name.log" 2>&1 &
-	nd_pid=$!
-	eval "NODE_PID_$nd_name=\$nd_pid"
-	track_pid "$nd_pid"
-	if ! wait_for "socket_accepts '$T/$nd_name.sock' || ! pid_alive $nd_pid" 10 ||
-	    ! pid_alive "$nd_pid"; then
-		show_tail "$T/$nd_name.log" 30
-		test_fatal "node $nd_name did not start listening"
-	fi
+	serve_on "$T/$nd_name.ini" "$T/$nd_name.sock" "$T/$nd_name.log"
+	eval "NODE_PID_$nd_name=\$SERVED_PID"
+	[ "$SERVED_OK" = 1 ] ||
+	    test_fatal "node $nd_name did not start listening"
 }
 
 # node_pid NAME: the pid of node NAME (empty when stopped).
