@@ -505,12 +505,14 @@ cgi_out_cb(struct ev *ev, uint32_t events)
 	 * child is reaped and after its exit status: a crash is a crash,
 	 * not a malformed reply (judging here, when the reap came first,
 	 * billed one crash in seven as an error). */
+	front_hold();
 	stop = request_output(rq, chunk, (size_t)n, 0);
 	if (stop == -1)
 		cgi_abort(rq, 502);
 	else if (stop == 1 && rq->rq_out != -1)
 		(void)loop_set(&rq->rq_ev_out, 0);
 	cgi_maybe_finish(rq);
+	front_release();
 }
 
 /* stderr: to the log, a line at a time, tagged (request_stderr_line). */

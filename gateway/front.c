@@ -27,6 +27,7 @@
 #include "config.h"
 #include "fcgi.h"
 #include "front.h"
+#include "instance.h"
 #include "log.h"
 #include "loop.h"
 #include "request.h"
@@ -34,6 +35,8 @@
 
 #define FRONT_READ_CHUNK	65536
 #define FRONT_OUT_HIGH		(256 * 1024)	/* stop reading the function */
+#define FRONT_HOLD_MAX		(64 * 1024)	/* held output: write past it */
+#define FRONT_HOLD_CONNS	8
 #define FRONT_SUN_PATH		sizeof(((struct sockaddr_un *)NULL)->sun_path)
 
 struct conn {
@@ -61,6 +64,9 @@ static struct timer	 front_ltimer;	/* accept back-off after EMFILE */
 static LIST_HEAD(, conn) front_conns = LIST_HEAD_INITIALIZER(front_conns);
 static int		 front_nconns;
 static int		 front_draining;
+static int		 front_holding;	/* front_hold() depth */
+static struct conn	*front_held[FRONT_HOLD_CONNS];
+static int		 front_nheld;
 
 static void	conn_close(struct conn *);
 static void	conn_flush(struct conn *);
@@ -68,6 +74,7 @@ static void	conn_arm(struct conn *);
 static void	conn_linger(struct conn *);
 static void	conn_read_timeout(struct timer *);
 static void	conn_break(struct conn *);
+static void	conn_free(struct conn *);
 
 /*
  * Listening socket.
@@ -358,6 +365,55 @@ conn_record(struct conn *c, unsigned type, unsigned id, const void *p,
 	return 0;
 }
 
+/*
+ * Output held while one read of a function's reply is handed on, so
+ * that its records (the headers, the body, and the end when the reply
+ * is small) leave in one write, not one each: every write wakes the
+ * web server.  A reply whose row is being committed waits for its
+ * END_REQUEST (front_end()) and goes out with it.  Whether c could be
+ * held (it stays allocated until front_release()).
+ */
+static int
+front_hold_conn(struct conn *c)
+{
+	int	i;
+
+	if (front_holding == 0 || buf_avail(&c->c_out) >= FRONT_HOLD_MAX)
+		return 0;
+	for (i = 0; i < front_nheld; i++)
+		if (front_held[i] == c)
+			return 1;
+	if (front_nheld == FRONT_HOLD_CONNS)
+		return 0;
+	c->c_depth++;
+	front_held[front_nheld++] = c;
+	return 1;
+}
+
+void
+front_hold(void)
+{
+	front_holding++;
+}
+
+void
+front_release(void)
+{
+	struct conn	*c;
+
+	if (--front_holding > 0)
+		return;
+	/* conn_flush() may resume a function, which may hold again. */
+	while (front_nheld > 0) {
+		c = front_held[--front_nheld];
+		if (!c->c_dead && (c->c_rq == NULL ||
+		    c->c_rq->rq_state != RQ_LOGGING))
+			conn_flush(c);
+		if (--c->c_depth == 0 && c->c_dead)
+			conn_free(c);
+	}
+}
+
 int
 front_stdout(struct request *rq, const void *p, size_t len)
 {
@@ -374,7 +430,8 @@ front_stdout(struct request *rq, const void *p, size_t len)
 		conn_break(c);
 		return -1;
 	}
-	conn_flush(c);
+	if (!front_hold_conn(c))
+		conn_flush(c);
 	if ((c = rq->rq_conn) == NULL || c->c_dead || c->c_broken)
 		return -1;
 	return buf_avail(&c->c_out) >= FRONT_OUT_HIGH;
@@ -410,8 +467,10 @@ front_end(struct request *rq)
 			c->c_drain_id = rq->rq_id;
 		if (!c->c_keep || front_draining)
 			c->c_closing = 1;
-		conn_arm(c);
+		/* Flush first: armed with output waiting, the connection
+		 * would watch EPOLLOUT for the write that follows at once. */
 		conn_flush(c);
+		conn_arm(c);
 	}
 	request_free(rq);
 }
@@ -642,6 +701,8 @@ conn_read(struct conn *c)
 		return;
 	}
 	c->c_in.b_len += (size_t)n;
+	/* The records of one read go on to an instance in one write. */
+	instance_hold();
 	while (!c->c_dead && !c->c_closing &&
 	    (rc = fcgi_record_parse(c->c_in.b_data + c->c_in.b_off,
 	    buf_avail(&c->c_in), &r)) != 0) {
@@ -650,15 +711,16 @@ conn_read(struct conn *c)
 			 * worse: nothing sane can follow on this stream. */
 			log_info("fd=%d protocol error: closing", c->c_fd);
 			conn_close(c);
-			return;
+			break;
 		}
 		buf_consume(&c->c_in, r.fr_total);
 	}
+	instance_release();
 	if (c->c_dead)
 		return;
 	buf_compact(&c->c_in);
-	conn_arm(c);
 	conn_flush(c);
+	conn_arm(c);
 }
 
 static void

@@ -48,6 +48,13 @@ void	front_flush_all(int);
  * when the connection is gone (the bytes are dropped).
  */
 int	front_stdout(struct request *, const void *, size_t);
+/*
+ * Between front_hold() and front_release() (they nest), front_stdout()
+ * keeps small output in the connection's buffer; the release writes it,
+ * unless its request waits for its row: front_end() writes it then.
+ */
+void	front_hold(void);
+void	front_release(void);
 /* End rq on its connection (empty STDOUT, END_REQUEST) and free it. */
 void	front_end(struct request *);
 /* Close rq's connection without END_REQUEST: the reply is cut off. */

@@ -43,6 +43,7 @@
 #include "cgi.h"
 #include "config.h"
 #include "fcgi.h"
+#include "front.h"
 #include "instance.h"
 #include "log.h"
 #include "pool.h"
@@ -55,8 +56,20 @@
 #define INST_READ	65536
 #define INST_LOST_GRACE	1000	/* ms for an instance that hung up */
 #define INST_BACKLOG	16
+#define INST_HOLD_MAX	8		/* instances held at once */
+/*
+ * libfcgi reads its connection 8192 bytes at a time into an empty
+ * buffer: a request sent whole in one write of at most this is read
+ * whole, end of body included, before the program sees a byte of it.
+ */
+#define INST_WHOLE_MAX	8184
+
+static struct instance	*inst_held[INST_HOLD_MAX];
+static int		 inst_nheld, inst_holding;
 
 static void	instance_fd_cb(struct ev *, uint32_t);
+static int	instance_flush(struct instance *);
+static void	instance_lost(struct instance *);
 static void	instance_pid_cb(struct ev *, uint32_t);
 static void	instance_err_cb(struct ev *, uint32_t);
 static void	instance_parse(struct instance *);
@@ -367,11 +380,68 @@ instance_spawned(struct spawn *sp)
 /*
  * Serving.
  */
+/* Whether inst's output may wait for instance_release(). */
+static int
+instance_held(struct instance *inst)
+{
+	if (inst_holding == 0 || inst->i_probing)
+		return 0;
+	if (inst->i_held)
+		return 1;
+	if (inst_nheld == INST_HOLD_MAX)
+		return 0;
+	inst->i_held = 1;
+	inst_held[inst_nheld++] = inst;
+	return 1;
+}
+
+void
+instance_hold(void)
+{
+	inst_holding++;
+}
+
+void
+instance_release(void)
+{
+	struct instance	*inst;
+
+	if (--inst_holding > 0)
+		return;
+	while (inst_nheld > 0) {
+		inst = inst_held[--inst_nheld];
+		inst->i_held = 0;
+		if (inst->i_fd == -1 || instance_flush(inst) == -1)
+			continue;
+		/* All gone: the rest of a body in the spool follows. */
+		if (inst->i_rq != NULL && buf_avail(&inst->i_out) == 0)
+			instance_body(inst->i_rq);
+	}
+}
+
+/* Drop inst from the held ones (it is freed). */
+static void
+instance_unhold(struct instance *inst)
+{
+	int	i;
+
+	if (!inst->i_held)
+		return;
+	for (i = 0; i < inst_nheld; i++)
+		if (inst_held[i] == inst) {
+			inst_held[i] = inst_held[--inst_nheld];
+			break;
+		}
+	inst->i_held = 0;
+}
+
 static int
 instance_flush(struct instance *inst)
 {
 	ssize_t	n;
 
+	if (buf_avail(&inst->i_out) > 0 && instance_held(inst))
+		return 0;
 	while (buf_avail(&inst->i_out) > 0) {
 		n = write(inst->i_fd, inst->i_out.b_data + inst->i_out.b_off,
 		    buf_avail(&inst->i_out));
@@ -384,6 +454,8 @@ instance_flush(struct instance *inst)
 			return -1;
 		}
 		buf_consume(&inst->i_out, (size_t)n);
+		inst->i_writes++;
+		inst->i_sent += (size_t)n;
 	}
 	instance_watch(inst);
 	return 0;
@@ -522,6 +594,8 @@ instance_serve(struct instance *inst, struct request *rq)
 	inst->i_rq = rq;
 	inst->i_rq_seen = inst->i_stdin_ended = inst->i_paused = 0;
 	inst->i_lost = 0;
+	inst->i_writes = 0;
+	inst->i_sent = 0;
 	rq->rq_inst = inst;
 	rq->rq_state = RQ_RUNNING;
 	rq->rq_t_spawn = util_now_us();
@@ -605,14 +679,17 @@ instance_end(struct instance *inst, const struct fcgi_record *r)
 	 * it left unread (it answered before the body was in, or never read
 	 * it) would be read as the start of the next request, which libfcgi
 	 * answers by closing the connection.  SIOCOUTQ: bytes the peer has
-	 * not consumed yet.  After a body, never: a program that reads
-	 * CONTENT_LENGTH bytes and answers may leave the empty STDIN that
-	 * ends the stream in the socket, and its next accept can read it
-	 * after we looked (seen with 1 MiB POSTs: a hang-up, then a retry
-	 * a second later).  Without one, the params and that empty STDIN
-	 * went in one write and were read as one.
+	 * not consumed yet.  After a body, only if the whole request went
+	 * in one write small enough for libfcgi's first read: a program
+	 * that reads CONTENT_LENGTH bytes and answers may leave the empty
+	 * STDIN that ends the stream in the socket, and its next accept
+	 * can read it after we looked (seen with 1 MiB POSTs: a hang-up,
+	 * then a retry a second later).  Read whole, it went with the
+	 * request.  Without a body, the params and that empty STDIN went
+	 * in one write and were read as one.
 	 */
-	if (inst->i_fd != -1 && (!inst->i_stdin_ended || rq->rq_clen > 0 ||
+	if (inst->i_fd != -1 && (!inst->i_stdin_ended || (rq->rq_clen > 0 &&
+	    (inst->i_writes != 1 || inst->i_sent > INST_WHOLE_MAX)) ||
 	    buf_avail(&inst->i_out) > 0 ||
 	    ioctl(inst->i_fd, SIOCOUTQ, &unread) == -1 || unread > 0))
 		instance_close_fd(inst);
@@ -722,7 +799,9 @@ instance_read(struct instance *inst)
 		instance_stop(inst, "it broke the FastCGI protocol");
 		return;
 	}
+	front_hold();
 	instance_parse(inst);
+	front_release();
 }
 
 static void
@@ -1084,6 +1163,7 @@ instance_kill_now(struct instance *inst)
 void
 instance_free(struct instance *inst)
 {
+	instance_unhold(inst);
 	instance_close_fd(inst);
 	timer_cancel(&inst->i_timer);
 	timer_cancel(&inst->i_drain);

@@ -54,6 +54,9 @@ struct instance {
 	struct request	*i_rq;			/* when busy */
 	int		 i_rq_seen;		/* i_rq got a record back */
 	int		 i_stdin_ended;		/* empty FCGI_STDIN sent */
+	int		 i_held;		/* in instance_hold()'s list */
+	unsigned	 i_writes;		/* write()s of this request */
+	size_t		 i_sent;		/* its bytes written */
 	int		 i_lost;		/* connection lost while busy */
 	int		 i_paused;		/* the web server backs up */
 	int		 i_dead;		/* exited; being reaped */
@@ -83,6 +86,15 @@ void	instance_stop(struct instance *, const char *);
 /* At exit: SIGTERM inst's group, SIGKILL after up to 1 s, reap it. */
 void	instance_kill_now(struct instance *);
 void	instance_free(struct instance *);	/* once gone */
+
+/*
+ * Between instance_hold() and instance_release() (they nest; front.c
+ * around the records of one read), what goes to instances waits in
+ * their buffers: a small request's BEGIN, params, body and end of body
+ * leave in one write.
+ */
+void	instance_hold(void);
+void	instance_release(void);
 
 /* The request side, for request.c. */
 void	instance_body(struct request *);	/* more body, or its end */

@@ -10,6 +10,8 @@
  *	body=<bytes>		the request body read (CONTENT_LENGTH)
  *	request_id=<id>		FN_REQUEST_ID, or -
  *	children=<n>		PHP_FCGI_CHILDREN of its environment, or -
+ *	conns=<n>		connections it has taken requests on, from 1
+ *				(a kept connection serves many requests)
  *
  * Query options, for the pool's tests: sleep=MS (sleep, then reply),
  * spin=1 (burn CPU, never reply), crash=1 (abort(), before any output),
@@ -24,6 +26,8 @@
  * (KB KiB of 'x' lines after the reply: a reply bigger than the web
  * server reads at once).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -175,6 +179,21 @@ body_count(FCGX_Request *req)
 	return got;
 }
 
+/* Connections served on so far: a new socket (by inode) is one more. */
+static unsigned long
+conns_seen(int fd)
+{
+	static unsigned long	n;
+	static ino_t		last;
+	struct stat		st;
+
+	if (fstat(fd, &st) == 0 && (n == 0 || st.st_ino != last)) {
+		last = st.st_ino;
+		n++;
+	}
+	return n;
+}
+
 static void
 sleep_ms(long long ms)
 {
@@ -290,8 +309,8 @@ main(void)
 			children = "-";
 		put(req.out, "Status: 200 OK\r\nContent-Type: text/plain\r\n"
 		    "\r\npid=%ld\ncount=%llu\nbody=%lld\nrequest_id=%s\n"
-		    "children=%s\n", (long)getpid(), count, body, rid,
-		    children);
+		    "children=%s\nconns=%lu\n", (long)getpid(), count, body,
+		    rid, children, conns_seen(req.ipcFd));
 		for (long long k = 0; k < o.o_pad_kb; k++) {
 			static char	line[1024];
 

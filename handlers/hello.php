@@ -10,3 +10,4 @@ printf("Hello from PHP %s, %s!\n", PHP_VERSION, $name);
 printf("pid=%d\n", getmypid());
 printf("request_id=%s\n", $_SERVER['FN_REQUEST_ID'] ?? '-');
 printf("method=%s\n", $_SERVER['REQUEST_METHOD'] ?? '-');
+printf("body=%d\n", strlen(file_get_contents('php://input')));

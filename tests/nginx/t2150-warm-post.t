@@ -55,6 +55,38 @@ for size in big small; do
 	done
 done
 
+# seq_posts FILE N: N POSTs of FILE one after another; "pid conns" lines
+# in seq.out, and the count of 200s with the whole body in seq.ok.
+seq_posts() {
+	: >seq.out
+	sp_ok=0
+	for sp_i in $(seq 1 "$2"); do
+		hcurl /counter --data-binary "@$1" || return 1
+		[ "$code" = 200 ] && grep -qx "body=$(wc -c <"$1")" body &&
+		    sp_ok=$((sp_ok + 1))
+		echo "$(sed -n "s/^pid=//p" body) $(sed -n "s/^conns=//p" body)" \
+		    >>seq.out
+	done
+	echo "$sp_ok" >seq.ok
+}
+
+# A small request goes to its instance in one write, read whole by
+# libfcgi, end of body included: the connection is kept after it.
+test_expect_success '20 POSTs of 4 KiB one after another keep their connections' '
+	seq_posts small 20 && [ "$(cat seq.ok)" = 20 ] &&
+	pids=$(cut -d" " -f1 seq.out | sort -u | wc -l) &&
+	pairs=$(sort -u seq.out | wc -l) &&
+	say "$pids instances, $pairs (instance, connection) pairs" &&
+	[ "$pairs" = "$pids" ]
+'
+
+# Past libfcgi's first read it may leave the end of the body unread:
+# a new connection for each.
+test_expect_success '4 POSTs of 1 MiB one after another each get a new connection' '
+	seq_posts big 4 && [ "$(cat seq.ok)" = 4 ] &&
+	[ "$(sort -u seq.out | wc -l)" = 4 ]
+'
+
 test_expect_success 'no instance hung up on a request' '
 	! grep -q "hung up" "$T/fngw.log"
 '
