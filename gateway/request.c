@@ -648,6 +648,7 @@ void
 request_dispatch(struct request *rq)
 {
 	const struct config	*cf = rq->rq_cf;
+	struct usage_stats	 us;
 	const char		*uri, *doc, *clen, *rid, *errstr;
 	char			*esc = NULL, *path;
 	size_t			 i, len, n;
@@ -763,9 +764,8 @@ request_dispatch(struct request *rq)
 	rq->rq_path_len = (size_t)plen;
 
 	if (status_match(cf, path, rq->rq_path_len)) {
-		status_serve(rq, request_param(rq, "REMOTE_ADDR", NULL),
-		    usage_backlog(request_ledger),
-		    !usage_unavailable(request_ledger));
+		usage_stats(request_ledger, &us);
+		status_serve(rq, request_param(rq, "REMOTE_ADDR", NULL), &us);
 		return;
 	}
 	if (route_find(cf, path, rq->rq_path_len, rq->rq_host, rq->rq_method,

@@ -13,6 +13,7 @@
 #include "pool.h"
 #include "request.h"
 #include "status.h"
+#include "usage.h"
 #include "util.h"
 
 int
@@ -57,8 +58,8 @@ status_allowed(const struct config *cf, const char *remote)
 }
 
 static void
-status_json(struct buf *b, const struct config *cf, unsigned long backlog,
-    int writable)
+status_json(struct buf *b, const struct config *cf,
+    const struct usage_stats *us)
 {
 	struct pool_stats	 ps;
 	const struct fn		*fn;
@@ -94,12 +95,15 @@ status_json(struct buf *b, const struct config *cf, unsigned long backlog,
 		    ps.ps_cold_starts, ps.ps_timed, ps.ps_p50_us / 1000.0,
 		    ps.ps_p90_us / 1000.0, ps.ps_p99_us / 1000.0);
 	}
-	(void)buf_printf(b, "],\"usage_backlog\":%lu,\"usage_writable\":%s}\n",
-	    backlog, writable ? "true" : "false");
+	(void)buf_printf(b, "],\"usage_backlog\":%lu,\"usage_writable\":%s,"
+	    "\"usage_rows\":%lu,\"usage_commits\":%lu,"
+	    "\"usage_spilled_rows\":%lu}\n", us->us_backlog,
+	    us->us_writable ? "true" : "false", us->us_rows, us->us_commits,
+	    us->us_spilled);
 }
 
 static void
-status_prometheus(struct buf *b, unsigned long backlog, int writable)
+status_prometheus(struct buf *b, const struct usage_stats *us)
 {
 	static const char *const states[] = { "busy", "idle", "starting",
 	    "stopping" };
@@ -167,16 +171,27 @@ status_prometheus(struct buf *b, unsigned long backlog, int writable)
 	}
 	(void)buf_printf(b, "# HELP fngw_usage_backlog Usage rows not yet "
 	    "committed.\n# TYPE fngw_usage_backlog gauge\n"
-	    "fngw_usage_backlog %lu\n", backlog);
+	    "fngw_usage_backlog %lu\n", us->us_backlog);
 	(void)buf_printf(b, "# HELP fngw_usage_writable 1 when the usage "
 	    "ledger takes rows, 0 while they go to the spill file.\n"
 	    "# TYPE fngw_usage_writable gauge\nfngw_usage_writable %d\n",
-	    writable != 0);
+	    us->us_writable != 0);
+	(void)buf_printf(b, "# HELP fngw_usage_rows_total Usage rows "
+	    "committed to the ledger.\n# TYPE fngw_usage_rows_total counter\n"
+	    "fngw_usage_rows_total %lu\n", us->us_rows);
+	(void)buf_printf(b, "# HELP fngw_usage_commits_total Transactions "
+	    "that committed them (rows per commit: the group).\n"
+	    "# TYPE fngw_usage_commits_total counter\n"
+	    "fngw_usage_commits_total %lu\n", us->us_commits);
+	(void)buf_printf(b, "# HELP fngw_usage_spilled_rows_total Usage rows "
+	    "written to the spill file while the ledger could not take "
+	    "them.\n# TYPE fngw_usage_spilled_rows_total counter\n"
+	    "fngw_usage_spilled_rows_total %lu\n", us->us_spilled);
 }
 
 void
-status_serve(struct request *rq, const char *remote, unsigned long backlog,
-    int writable)
+status_serve(struct request *rq, const char *remote,
+    const struct usage_stats *us)
 {
 	struct buf	 b = { 0 };
 	const char	*q = rq->rq_query;
@@ -195,9 +210,9 @@ status_serve(struct request *rq, const char *remote, unsigned long backlog,
 	    prom ? "text/plain; version=0.0.4; charset=utf-8" :
 	    "application/json", rq->rq_reqid);
 	if (prom)
-		status_prometheus(&b, backlog, writable);
+		status_prometheus(&b, us);
 	else
-		status_json(&b, rq->rq_cf, backlog, writable);
+		status_json(&b, rq->rq_cf, us);
 	rq->rq_status = 200;
 	rq->rq_hdr_sent = 1;
 	if (b.b_data != NULL)

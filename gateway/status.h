@@ -15,15 +15,16 @@
 
 struct config;
 struct request;
+struct usage_stats;
 
 /* Is path (normalised, len bytes) the status page of cf? */
 int	status_match(const struct config *, const char *, size_t);
 
 /*
  * Answer rq with the status page, or 403 when its REMOTE_ADDR is not in
- * status_allow; backlog is the usage writer's, writable whether the
- * ledger takes rows (0 while they spill).  Ends rq.
+ * status_allow; us is the usage writer's state (usage.h).  Ends rq.
  */
-void	status_serve(struct request *, const char *, unsigned long, int);
+void	status_serve(struct request *, const char *,
+	    const struct usage_stats *);
 
 #endif /* STATUS_H */

@@ -58,6 +58,8 @@ struct usage {
 	uint64_t		 u_last_busy;	/* monotonic us; atomic */
 	unsigned long		 u_warmups;	/* the writer's; atomic */
 	unsigned long		 u_commits;	/* the writer's; atomic */
+	unsigned long		 u_rows;	/* rows those committed; atomic */
+	unsigned long		 u_spilled_rows; /* rows to the spill; atomic */
 	struct usage_row	*u_pending, **u_pending_tail;
 	struct usage_row	*u_done, **u_done_tail;
 	unsigned long		 u_submitted;	/* the loop's own */
@@ -525,6 +527,16 @@ usage_replay(struct usage *u)
 	return 0;
 }
 
+static unsigned long
+usage_count(const struct usage_row *r)
+{
+	unsigned long	n;
+
+	for (n = 0; r != NULL; r = r->ur_next)
+		n++;
+	return n;
+}
+
 /*
  * A batch the ledger would not take goes to the spill file; the rows
  * then count as kept.  Returns 0, or -1 when the spill failed too.
@@ -545,6 +557,8 @@ usage_spill(struct usage *u, struct usage_row *batch, const char *why)
 	}
 	u->u_spill_failed = 0;
 	u->u_spilled = 1;
+	__atomic_add_fetch(&u->u_spilled_rows, usage_count(batch),
+	    __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -658,8 +672,11 @@ usage_writer(void *arg)
 			rc = 2;
 		else
 			rc = usage_commit(u, batch);
-		if (batch != NULL && rc == 0)
+		if (batch != NULL && rc == 0) {
 			__atomic_add_fetch(&u->u_commits, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&u->u_rows, usage_count(batch),
+			    __ATOMIC_RELAXED);
+		}
 		__atomic_store_n(&u->u_last_busy, util_now_us(),
 		    __ATOMIC_RELAXED);
 
@@ -941,6 +958,17 @@ unsigned long
 usage_commits(struct usage *u)
 {
 	return __atomic_load_n(&u->u_commits, __ATOMIC_RELAXED);
+}
+
+void
+usage_stats(struct usage *u, struct usage_stats *st)
+{
+	st->us_backlog = usage_backlog(u);
+	st->us_writable = !usage_unavailable(u);
+	st->us_rows = __atomic_load_n(&u->u_rows, __ATOMIC_RELAXED);
+	st->us_commits = __atomic_load_n(&u->u_commits, __ATOMIC_RELAXED);
+	st->us_spilled = __atomic_load_n(&u->u_spilled_rows,
+	    __ATOMIC_RELAXED);
 }
 
 unsigned long

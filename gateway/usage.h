@@ -97,6 +97,17 @@ void		 usage_warm(struct usage *);
 unsigned long	 usage_commits(struct usage *);
 unsigned long	 usage_warmups(struct usage *);
 
+/* For the status page.  Loop thread only. */
+struct usage_stats {
+	unsigned long	us_backlog;	/* usage_backlog() */
+	int		us_writable;	/* !usage_unavailable() */
+	unsigned long	us_rows;	/* rows committed in group commits */
+	unsigned long	us_commits;	/* those commits (us_rows / us_commits:
+					 * rows per commit) */
+	unsigned long	us_spilled;	/* rows written to the spill file */
+};
+void		 usage_stats(struct usage *, struct usage_stats *);
+
 /* Readable (eventfd) when committed rows are waiting in usage_done(). */
 int		 usage_fd(const struct usage *);
 

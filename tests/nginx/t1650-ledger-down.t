@@ -55,6 +55,7 @@ test_expect_success 'reject: once a commit fails, new requests get 503' '
 	grep -q "usage ledger cannot be written" "$T/fngw.log" &&
 	[ -s "$T/usage.db.spill" ] &&
 	curl -s "$BASE/fngw/status" | grep -q "\"usage_writable\":false" &&
+	curl -s "$BASE/fngw/status" | grep -q "\"usage_spilled_rows\":[1-9]" &&
 	curl -s "$BASE/fngw/status?format=prometheus" |
 	    grep -qx "fngw_usage_writable 0"
 '

@@ -71,13 +71,34 @@ test_expect_success 'requests by outcome match the usage rows' '
 	perl -e "exit !(\$ARGV[0] >= 1000 && \$ARGV[0] < 5000)" "$p50"
 '
 
+# topstat KEY: a top-level value in st.body.
+topstat() {
+	perl -MJSON::PP -e '
+		local $/; open my $f, "<", "st.body" or exit 1;
+		my $v = decode_json(<$f>)->{$ARGV[0]};
+		exit 1 unless defined $v; print $v' "$1"
+}
+
+test_expect_success 'the ledger counters match the rows in it' '
+	rows=$(db "select count(*) from invocations") && status &&
+	say "rows $rows; page: $(topstat usage_rows) rows in $(topstat usage_commits) commits" &&
+	[ "$(topstat usage_rows)" = "$rows" ] && [ "$rows" -ge 8 ] &&
+	[ "$(topstat usage_commits)" -ge 1 ] &&
+	[ "$(topstat usage_commits)" -le "$rows" ] &&
+	[ "$(topstat usage_spilled_rows)" = 0 ] &&
+	[ "$(topstat usage_backlog)" = 0 ]
+'
+
 test_expect_success 'Prometheus text with ?format=prometheus' '
 	status format=prometheus && grep -qi "^Content-Type: text/plain" st.out &&
 	grep -qx "# TYPE fngw_requests_total counter" st.body &&
 	grep -qx "fngw_requests_total{function=\"hello\",outcome=\"ok\"} 5" st.body &&
 	grep -qx "fngw_instances{function=\"sleep\",state=\"busy\"} 0" st.body &&
 	grep -q "^fngw_duration_seconds{function=\"sleep\",quantile=\"0.5\"} 1\." st.body &&
-	grep -qx "fngw_usage_backlog 0" st.body
+	grep -qx "fngw_usage_backlog 0" st.body &&
+	grep -qx "fngw_usage_rows_total $(db "select count(*) from invocations")" st.body &&
+	grep -qx "# TYPE fngw_usage_commits_total counter" st.body &&
+	grep -qx "fngw_usage_spilled_rows_total 0" st.body
 '
 
 test_done
