@@ -96,6 +96,8 @@ void		 usage_warm(struct usage *);
  * and warm-ups the writer ran (usage_warm). */
 unsigned long	 usage_commits(struct usage *);
 unsigned long	 usage_warmups(struct usage *);
+/* Checkpoints the checkpoint thread ran (0 when the writer runs them). */
+unsigned long	 usage_checkpoints(struct usage *);
 
 /* For the status page.  Loop thread only. */
 struct usage_stats {
