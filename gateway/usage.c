@@ -619,8 +619,8 @@ usage_nap(long ms)
  * (a commit of 6.5 rows took 77 us, the first row waited 210 us for its
  * siblings), 100 us gave 10% more than 250 (21.9k against 19.8k req/s,
  * 3 interleaved rounds) and 8% more than none.  usage_submit() wakes
- * the writer only
- * when it sleeps or the linger can end, not for every row.
+ * the writer only when it sleeps or the linger can end, not for every
+ * row.
  *
  * Busy (another writer holds the lock): the batch waits and is tried
  * again every USAGE_RETRY_NS, new rows joining it, for up to
