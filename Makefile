@@ -134,13 +134,14 @@ run: deps
 
 # The standing benchmark against the peers (nginx, fcgiwrap,
 # spawn-fcgi, php-fpm; ~10 minutes), written up as bench/RESULTS.md,
-# then the ledger's report times and billing accuracy, in bench/out/.
-# bench/ledger-cost.sh (the rows' cost with keepalive, and their count)
-# runs on its own.
+# then what a bare hop costs (bench/hop.sh), the ledger's report times
+# and billing accuracy, in bench/out/.  bench/ledger-cost.sh (the rows'
+# cost with keepalive, and their count) runs on its own.
 bench: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@$(MAKE) --no-print-directory NO_LEDGER=1 >/dev/null
 	@sh bench/standing.sh
+	@sh bench/hop.sh
 	@sh bench/usage-report.sh
 	@sh bench/billing-accuracy.sh
 
@@ -157,12 +158,15 @@ bench-smoke: all
 	    sh bench/ledger-cost.sh >/dev/null
 	BENCH_OUT=build/bench-smoke SAMPLES=3 \
 	    sh bench/billing-accuracy.sh >/dev/null
+	BENCH_OUT=build/bench-smoke ROUNDS=1 DURATION=1s \
+	    sh bench/hop.sh >/dev/null
 	@grep -H 'GET hello: fngw' build/bench-smoke/RESULTS.md
 	@grep -H 'cold |' build/bench-smoke/RESULTS.md
 	@grep -H 'idle, after start' build/bench-smoke/RESULTS.md
 	@grep -H 'best' build/bench-smoke/usage-report.txt
 	@grep -H 'rows in on' build/bench-smoke/ledger-cost.txt
 	@grep -HE 'billed_ms|cpu ' build/bench-smoke/billing-accuracy.txt
+	@grep -H '^post1m  relay' build/bench-smoke/hop.txt
 .PHONY: bench bench-smoke
 
 # The soak: 100 000 requests through nginx mixing good, crashing,
