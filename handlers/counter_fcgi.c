@@ -24,7 +24,8 @@
  * (reply, then exit 0 as soon as the next request is accepted, before
  * reading it: an instance that goes as a request is sent to it), pad=KB
  * (KB KiB of 'x' lines after the reply: a reply bigger than the web
- * server reads at once).
+ * server reads at once), drip=MS (the header block and a line "first",
+ * flushed, then MS ms before the rest: a reply that streams).
  */
 #include <sys/stat.h>
 
@@ -53,6 +54,7 @@ struct opts {
 	int		 o_fork;
 	int		 o_exitnext;
 	long long	 o_pad_kb;
+	long long	 o_drip_ms;
 };
 
 static void	put(FCGX_Stream *, const char *, ...)
@@ -141,6 +143,8 @@ opts_parse(const char *qs, struct opts *o)
 			flag_to = &o->o_exitnext;
 		else if (KEY("pad"))
 			num_to = &o->o_pad_kb;
+		else if (KEY("drip"))
+			num_to = &o->o_drip_ms;
 		else
 			continue;
 #undef KEY
@@ -299,6 +303,15 @@ main(void)
 			    (long)getpid());
 		if (o.o_bad) {
 			put(req.out, "this is not a header block\n");
+			free(hog);
+			continue;
+		}
+		if (o.o_drip_ms > 0) {
+			put(req.out, "Status: 200 OK\r\nContent-Type: "
+			    "text/plain\r\n\r\nfirst\n");
+			(void)FCGX_FFlush(req.out);
+			sleep_ms(o.o_drip_ms);
+			put(req.out, "second\n");
 			free(hog);
 			continue;
 		}
