@@ -313,7 +313,10 @@ zombies_of() {
 vmrss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # db "SQL": query the usage ledger.
-db() { sqlite3 -batch -bail "$T/usage.db" "$@"; }
+# With a busy timeout: a reader can find the ledger locked for a moment
+# (the gateway's last connection, closing, checkpoints and removes the
+# WAL under an exclusive lock; seen as "database is locked" in CI).
+db() { sqlite3 -batch -bail -cmd ".timeout 5000" "$T/usage.db" "$@"; }
 
 # Is the gateway binary a sanitizer build?
 fngw_is_sanitized() {
@@ -489,7 +492,7 @@ stop_node() {
 }
 
 # node_db NAME "SQL": query node NAME's ledger.
-node_db() { sqlite3 -batch -bail "$T/$1.db" "$2"; }
+node_db() { sqlite3 -batch -bail -cmd ".timeout 5000" "$T/$1.db" "$2"; }
 
 # fcgi_request METHOD PATH [QUERY] [K=V ...]: one request with cgi-fcgi,
 # the CGI response on stdout.  For POST, PUT and PATCH the body is stdin
