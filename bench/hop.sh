@@ -178,13 +178,8 @@ for w in $WAYS; do
 	    die "$w does not answer $base/$w/counter"
 done
 
-for s in 4096 1048576; do
-	cat >"$tmp/post$s.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/octet-stream"
-wrk.body = string.rep("x", $s)
-EOF
-done
+post_lua 4096
+post_lua 1048576
 
 # kind_args KIND: the path and wrk's options of a request kind.
 kind_args() {

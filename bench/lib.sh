@@ -1,8 +1,9 @@
 # lib.sh -- the shell functions the benchmarks in bench/ share: messages
 # (warn, die, say), the scratch folder (scratch_setup, copy_handlers),
 # nginx (nginx_conf, start_nginx), stopping what they started (cleanup,
-# stop_fngw), polling (wait_for, not_running, answers), a free port, and
-# the measures (rate, rss_kb, mean).  POSIX sh, for dash.
+# stop_fngw), polling (wait_for, not_running, answers), a free port, wrk
+# scripts (post_lua), and the measures (rate, rss_kb, mean).  POSIX sh,
+# for dash.
 #
 # A script sets -eu, its name and top, then sources this file:
 #
@@ -220,6 +221,16 @@ rate() {
 		return 0
 	fi
 	awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out"
+}
+
+# $tmp/postSIZE.lua: a wrk script that POSTs SIZE bytes of 'x' as
+# application/octet-stream.
+post_lua() {
+	cat >"$tmp/post$1.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/octet-stream"
+wrk.body = string.rep("x", $1)
+EOF
 }
 
 # VmRSS (or another field of /proc/PID/status) in kB.

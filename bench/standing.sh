@@ -483,13 +483,8 @@ base=http://127.0.0.1:$port
 
 head -c 4096 /dev/urandom >"$tmp/body4k"
 head -c 1048576 /dev/urandom >"$tmp/body1m"
-for s in 4096 1048576; do
-	cat >"$tmp/post$s.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/octet-stream"
-wrk.body = string.rep("x", $s)
-EOF
-done
+post_lua 4096
+post_lua 1048576
 
 # The rows of group $1.
 group_rows() {
