@@ -139,13 +139,10 @@ done
 
 # The snippets: fngw's as shipped; the others' without kept connections.
 for u in on off; do
-	sed "s/^fastcgi_pass fngw;\$/fastcgi_pass fngw_$u;/" \
-	    "$top/nginx/fngw.conf" >"$tmp/$u.conf"
+	snippet "fngw_$u" on >"$tmp/$u.conf"
 done
 for u in counter_fcgi echo_all relay-counter_fcgi relay-echo_all; do
-	sed -e 's/^fastcgi_keep_conn on;$/fastcgi_keep_conn off;/' \
-	    -e "s/^fastcgi_pass fngw;\$/fastcgi_pass $u;/" \
-	    "$top/nginx/fngw.conf" >"$tmp/$u.conf"
+	snippet "$u" off >"$tmp/$u.conf"
 done
 port=$(free_port) || die "no free port"
 nginx_conf <<EOF

@@ -165,10 +165,8 @@ copy_handlers counter_fcgi hello
 port=$(free_port) || die "no free port"
 
 # The two locations: the repository's snippet, another fastcgi_pass.
-sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_on;/' "$top/nginx/fngw.conf" \
-    >"$tmp/on.conf"
-sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_off;/' \
-    "$top/nginx/fngw.conf" >"$tmp/off.conf"
+snippet fngw_on on >"$tmp/on.conf"
+snippet fngw_off on >"$tmp/off.conf"
 
 start_gw "$FNGW" on
 fngw_pid=$started

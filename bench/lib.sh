@@ -1,8 +1,9 @@
 # lib.sh -- the shell functions the benchmarks in bench/ share: messages
 # (warn, die, say), the scratch folder (scratch_setup, copy_handlers),
 # nginx (nginx_conf, start_nginx), stopping what they started (cleanup,
-# stop_fngw), polling (wait_for, not_running, answers), a free port, wrk
-# scripts (post_lua), and the measures (rate, rss_kb, mean).  POSIX sh,
+# stop_fngw), polling (wait_for, not_running, answers), a free port, the
+# nginx snippet (need_snippet, snippet), wrk scripts (post_lua), and the
+# measures (rate, rss_kb, mean).  POSIX sh,
 # for dash.
 #
 # A script sets -eu, its name and top, then sources this file:
@@ -143,6 +144,15 @@ need_snippet() {
 		grep -qx "$ns_line" "$top/nginx/fngw.conf" ||
 		    die "nginx/fngw.conf has no line '$ns_line'"
 	done
+}
+
+# nginx/fngw.conf on stdout with fastcgi_pass UPSTREAM ($1) and
+# fastcgi_keep_conn on or off ($2): the location every benchmark
+# includes, for fngw's upstreams and its peers' alike.
+snippet() {
+	sed -e "s/^fastcgi_pass fngw;\$/fastcgi_pass $1;/" \
+	    -e "s/^fastcgi_keep_conn on;\$/fastcgi_keep_conn $2;/" \
+	    "$top/nginx/fngw.conf"
 }
 
 # Copy handlers/NAME... to $tmp/bin, runnable by anyone.

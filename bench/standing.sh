@@ -403,24 +403,17 @@ done
 
 if [ "$FNGW_KEEPALIVE" = on ]; then
 	fngw_keepalive="keepalive 16;"
-	cp "$top/nginx/fngw.conf" "$tmp/fngw.conf"
 else
 	fngw_keepalive=
-	sed 's/^fastcgi_keep_conn on;$/fastcgi_keep_conn off;/' \
-	    "$top/nginx/fngw.conf" >"$tmp/fngw.conf"
 fi
-sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_off;/' "$tmp/fngw.conf" \
-    >"$tmp/off.conf"
-sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_cold;/' "$tmp/fngw.conf" \
-    >"$tmp/cold.conf"
-sed 's/^fastcgi_pass fngw;$/fastcgi_pass fngw_many;/' "$tmp/fngw.conf" \
-    >"$tmp/many.conf"
+snippet fngw "$FNGW_KEEPALIVE" >"$tmp/fngw.conf"
+for u in off cold many; do
+	snippet "fngw_$u" "$FNGW_KEEPALIVE" >"$tmp/$u.conf"
+done
 # The peers': the snippet, no kept connection, another fastcgi_pass.
 for u in direct_counter_fcgi direct_echo_all fpm_static fpm_ondemand \
     fpm_cold; do
-	sed -e 's/^fastcgi_keep_conn on;$/fastcgi_keep_conn off;/' \
-	    -e "s/^fastcgi_pass fngw;\$/fastcgi_pass $u;/" \
-	    "$top/nginx/fngw.conf" >"$tmp/$u.conf"
+	snippet "$u" off >"$tmp/$u.conf"
 done
 
 port=$(free_port) || die "no free port"
