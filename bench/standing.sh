@@ -8,7 +8,7 @@
 #
 #	fngw		gateway/fngw: the cgi and warm (fastcgi) functions
 #	fngw off	build/noledger/fngw (make NO_LEDGER=1): the same cgi
-#			and warm functions, writing no usage rows
+#			and warm functions and PHP, writing no usage rows
 #	fngw cold	fastcgi functions with min_instances = 0
 #	fngw many	RSS_FUNCTIONS functions, for its memory
 #	fcgiwrap -c CONC	the same cgi binaries (handlers/hello,
@@ -237,6 +237,16 @@ concurrency = $N
 min_instances = $N
 max_requests = 1000000000
 queue = 1024
+
+[fn.php]
+route = ^/$1/php\$
+exec = $php_cgi
+mode = fastcgi
+env = SCRIPT_FILENAME=$tmp/bin/hello.php PHP_FCGI_MAX_REQUESTS=0
+concurrency = $N
+min_instances = $N
+max_requests = 1000000000
+queue = 1024
 EOF
 }
 
@@ -264,16 +274,6 @@ max_requests = 1000000000
 queue = 1024
 max_body = 2m
 max_output = 2m
-
-[fn.php]
-route = ^/fngw/php\$
-exec = $php_cgi
-mode = fastcgi
-env = SCRIPT_FILENAME=$tmp/bin/hello.php PHP_FCGI_MAX_REQUESTS=0
-concurrency = $N
-min_instances = $N
-max_requests = 1000000000
-queue = 1024
 EOF
 } >"$tmp/main/fngw.ini"
 {
@@ -489,7 +489,7 @@ group_rows() {
 	post1m-cgi)	echo p1m_cgi_fngw p1m_cgi_fcgiwrap ;;
 	post4k-fcgi)	echo p4k_fcgi_fngw p4k_fcgi_direct ;;
 	post1m-fcgi)	echo p1m_fcgi_fngw p1m_fcgi_direct ;;
-	php)		echo php_fngw php_fpm_static php_fpm_ondemand ;;
+	php)		echo php_fngw php_fpm_static php_fpm_ondemand php_off ;;
 	esac
 }
 
@@ -537,6 +537,8 @@ row_info() {
 			what="PHP hello.php: php-fpm pm = static, $N children" ;;
 	php_fpm_ondemand) path=/fpm/ondemand; expect='^Hello from PHP'
 			what="PHP hello.php: php-fpm pm = ondemand, max $N" ;;
+	php_off)	path=/off/php; expect='^Hello from PHP'
+			what="PHP hello.php: fngw fastcgi, usage rows off" ;;
 	*)		die "no row $1" ;;
 	esac
 }
@@ -764,7 +766,8 @@ done
 wait_for 100 has_kids "$fngw_pid" counter_fcgi "$N" &&
     wait_for 100 has_kids "$fngw_pid" echo_all "$N" &&
     wait_for 100 has_kids "$fngw_pid" php-cgi "$N" &&
-    wait_for 100 has_kids "$off_pid" counter_fcgi "$N" ||
+    wait_for 100 has_kids "$off_pid" counter_fcgi "$N" &&
+    wait_for 100 has_kids "$off_pid" php-cgi "$N" ||
     die "fngw does not keep $N warm instances of each function"
 warm_start="$(kids "$fngw_pid" counter_fcgi) $(kids "$fngw_pid" echo_all)"
 warm_start="$warm_start $(kids "$fngw_pid" php-cgi)"
@@ -1092,7 +1095,7 @@ EOF
 				table_row cgi_ceiling cgi_fcgiwrap - ;;
 		hello-fcgi)	table_row fcgi_fngw fcgi_direct 0.8
 				table_row fcgi_direct - -
-				table_row fcgi_off - - ;;
+				table_row fcgi_off fcgi_direct - ;;
 		post4k-cgi)	table_row p4k_cgi_fngw p4k_cgi_fcgiwrap 1.5
 				table_row p4k_cgi_fcgiwrap - - ;;
 		post1m-cgi)	table_row p1m_cgi_fngw p1m_cgi_fcgiwrap 1.5
@@ -1103,10 +1106,11 @@ EOF
 				table_row p1m_fcgi_direct - - ;;
 		php)		table_row php_fngw php_fpm_static 0.85
 				table_row php_fpm_static - -
-				table_row php_fpm_ondemand ^php_fngw - ;;
+				table_row php_fpm_ondemand ^php_fngw -
+				table_row php_off php_fpm_static - ;;
 		esac
 	done
-	if wanted hello-cgi || wanted hello-fcgi; then
+	if wanted hello-cgi || wanted hello-fcgi || wanted php; then
 		cat <<EOF
 
 Usage rows on against off (the same functions and nginx settings,
@@ -1115,12 +1119,14 @@ Usage rows on against off (the same functions and nginx settings,
 | row | rows on, req/s | rows off, req/s | ratio | goal | met? |
 | --- | ---: | ---: | ---: | --- | --- |
 EOF
-		for m in cgi fcgi; do
+		for m in cgi fcgi php; do
 			case $m in
 			cgi)	wanted hello-cgi || continue
 				label="GET hello, cgi" ;;
 			fcgi)	wanted hello-fcgi || continue
 				label="GET hello, fastcgi warm" ;;
+			php)	wanted php || continue
+				label="PHP hello.php, fastcgi warm" ;;
 			esac
 			a=$(rate_of ${m}_fngw)
 			b=$(rate_of ${m}_off)
@@ -1278,7 +1284,11 @@ EOF
   connection at a time, so they get no kept connections from nginx
   (one would pin a process); fngw gets its snippet as shipped.
 - Usage rows off is a build (\`make NO_LEDGER=1\`), not a setting: fngw
-  always writes a row per request.
+  always writes a row per request. Its warm and PHP rows carry their
+  ratio to the same peer as fngw's: the hop through fngw without the
+  ledger. What is left between that and fngw's own row is the row
+  each request commits before it ends (SPEC: committed before
+  FCGI_END_REQUEST, so that a SIGKILL loses none a client saw).
 - The POST rows send a body of 'x's (wrk's script); the correctness
   check before the rounds sends random bytes and compares the echo.
 EOF
