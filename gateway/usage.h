@@ -93,9 +93,11 @@ void		 usage_set_linger(struct usage *, long);
 void		 usage_warm(struct usage *);
 
 /* Transactions that committed rows so far (rows per commit: the batch),
- * and warm-ups the writer ran (usage_warm). */
+ * warm-ups the writer ran (usage_warm), and SQLite's VM steps in the
+ * last of those (a few dozen; a scan of the ledger would be millions). */
 unsigned long	 usage_commits(struct usage *);
 unsigned long	 usage_warmups(struct usage *);
+unsigned long	 usage_warm_steps(struct usage *);
 /* Checkpoints the checkpoint thread ran (0 when the writer runs them). */
 unsigned long	 usage_checkpoints(struct usage *);
 
