@@ -23,8 +23,10 @@ void	cgi_body(struct request *);	/* more of rq_body, or its end */
 void	cgi_resume(struct request *);	/* the connection drained */
 void	cgi_abort(struct request *, int); /* kill the group; 499/504/400 */
 void	cgi_cleanup(struct request *);	/* close everything; idempotent */
-/* Build the environment (also the params of fastcgi mode). */
+/* Build the environment (also the params of fastcgi mode); freed with
+ * cgi_env_free(), as is cgi_env_instance()'s. */
 char	**cgi_env_build(struct request *, const char **);
+void	  cgi_env_free(char **);
 /* For fastcgi instances: fn's spawn (everything borrowed from fn),
  * and the instance's own environment (NULL when out of memory). */
 void	cgi_spawn_prepare(struct spawn *, const struct fn *);

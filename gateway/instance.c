@@ -350,7 +350,7 @@ instance_spawned(struct spawn *sp)
 
 	inst->i_t_spawned = util_now_us();
 	fd_close(&inst->i_lfd);		/* the child has it */
-	util_strv_free(inst->i_envp);
+	cgi_env_free(inst->i_envp);
 	inst->i_envp = NULL;
 	if (sp->sp_pid == -1) {
 		char	msg[300];
@@ -514,7 +514,7 @@ out:
 	if (r == -1)
 		*err = "out of memory";
 	buf_free(&ps);
-	util_strv_free(envp);
+	cgi_env_free(envp);
 	return r;
 }
 
@@ -1182,7 +1182,7 @@ instance_free(struct instance *inst)
 	buf_free(&inst->i_in);
 	buf_free(&inst->i_out);
 	buf_free(&inst->i_errline);
-	util_strv_free(inst->i_envp);
+	cgi_env_free(inst->i_envp);
 	free(inst);
 }
 

@@ -579,6 +579,7 @@ request_pair(const char *n, size_t nl, const char *v, size_t vl, void *arg)
 	struct request	*rq = arg;
 	struct pair	*p;
 	size_t		 off;
+	char		*d;
 
 	if (rq->rq_npairs >= REQUEST_MAX_PAIRS)
 		return -1;
@@ -589,13 +590,17 @@ request_pair(const char *n, size_t nl, const char *v, size_t vl, void *arg)
 			return -1;
 		rq->rq_pairs = p;
 	}
-	/* Offsets first: rq_pstore may move as it grows. */
+	/* Offsets first: rq_pstore may move as it grows.  Name and value,
+	 * each NUL-terminated, in one reservation. */
 	off = rq->rq_pstore.b_len;
-	if (buf_append(&rq->rq_pstore, n, nl) == -1 ||
-	    buf_append(&rq->rq_pstore, "", 1) == -1 ||
-	    buf_append(&rq->rq_pstore, v, vl) == -1 ||
-	    buf_append(&rq->rq_pstore, "", 1) == -1)
+	if (buf_reserve(&rq->rq_pstore, nl + vl + 2) == -1)
 		return -1;
+	d = (char *)rq->rq_pstore.b_data + off;
+	memcpy(d, n, nl);
+	d[nl] = '\0';
+	memcpy(d + nl + 1, v, vl);
+	d[nl + 1 + vl] = '\0';
+	rq->rq_pstore.b_len += nl + vl + 2;
 	p = &rq->rq_pairs[rq->rq_npairs++];
 	p->p_name = (const char *)(uintptr_t)off;
 	p->p_nlen = nl;

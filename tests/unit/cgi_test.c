@@ -298,7 +298,7 @@ test_full(void)
 	ok(is(env, "GREETING", "hi"), "GREETING=hi from the fn's env");
 	ok(names_unique(env), "every name appears exactly once (%zu vars)",
 	    util_strv_len(env));
-	util_strv_free(env);
+	cgi_env_free(env);
 	free(rq);
 }
 
@@ -346,7 +346,7 @@ test_defaults(void)
 	    "still nothing of the gateway's environment");
 	ok(names_unique(env), "every name appears exactly once (%zu vars)",
 	    util_strv_len(env));
-	util_strv_free(env);
+	cgi_env_free(env);
 
 	/* No env at all; another trigger. */
 	fn.fn_env = NULL;
@@ -355,7 +355,7 @@ test_defaults(void)
 	ok(env != NULL && is(env, "PATH", "/usr/local/bin:/usr/bin:/bin") &&
 	    absent(env, "GREETING"), "fn_env NULL: default PATH, no GREETING");
 	ok(env != NULL && is(env, "FN_TRIGGER", "cron"), "FN_TRIGGER=cron");
-	util_strv_free(env);
+	cgi_env_free(env);
 	free(rq);
 }
 
@@ -395,7 +395,7 @@ test_https(void)
 			    "HTTPS=%s%s%s: no HTTPS", cases[i].val ? "\"" : "",
 			    cases[i].val ? cases[i].val : "(none)",
 			    cases[i].val ? "\"" : "");
-		util_strv_free(env);
+		cgi_env_free(env);
 		free(rq);
 	}
 }
@@ -423,7 +423,7 @@ test_request_uri(void)
 	ok(env != NULL && is(env, "REQUEST_URI", "/uri/x?a=1"),
 	    "REQUEST_URI: the origin form, not the param");
 	ok(env != NULL && names_unique(env), "  and only once");
-	util_strv_free(env);
+	cgi_env_free(env);
 	free(rq);
 }
 
