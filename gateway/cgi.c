@@ -240,6 +240,9 @@ cgi_env_build(struct request *rq, const char **errstr)
 	size_t			 i, j, nh = 0, k;
 	struct buf		 joined = { 0 };
 
+	/* About the params' size, once, rather than doubling up to it. */
+	if (buf_reserve(&e.e_str, rq->rq_pstore.b_len + 512) == -1)
+		e.e_err = 1;
 	cgi_params_find(rq, val);
 	env_set(&e, "GATEWAY_INTERFACE", "CGI/1.1");
 	for (i = 0; i < CP_PASSED; i++)

@@ -490,6 +490,9 @@ instance_begin(struct instance *inst, struct request *rq, const char **err)
 
 	if ((envp = cgi_env_build(rq, err)) == NULL)
 		return -1;
+	/* About what the pairs take, once, rather than doubling up to it. */
+	if (buf_reserve(&ps, rq->rq_pstore.b_len + 1024) == -1)
+		goto out;
 	for (i = 0; envp[i] != NULL; i++) {
 		eq = strchr(envp[i], '=');
 		nl = (size_t)(eq - envp[i]);

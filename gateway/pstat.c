@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,13 +162,16 @@ pstat_take(struct pstat *ps, uint64_t *user, uint64_t *sys, uint64_t *kb)
 uint64_t
 pstat_peak_kb(const struct pstat *ps)
 {
-	char			 buf[4096], *p;
+	char			 buf[4096], *p, *end;
 	unsigned long long	 kb;
 
 	if (ps->ps_clear_fd == -1 ||
 	    pstat_read(ps->ps_status_fd, buf, sizeof(buf)) == -1 ||
-	    (p = strstr(buf, "\nVmHWM:")) == NULL ||
-	    sscanf(p + 7, "%llu", &kb) != 1)
+	    (p = strstr(buf, "\nVmHWM:")) == NULL)
+		return 0;
+	/* strtoull, not sscanf: a warm request reads this every time. */
+	kb = strtoull(p + 7, &end, 10);
+	if (end == p + 7)
 		return 0;
 	return kb;
 }
