@@ -569,9 +569,29 @@ to_ms() {
 		sub(/[a-z]+$/, "", v); printf "%.3f", v * f }'
 }
 
-# One wrk run of row $1 for $2 (d: -d); prints "RATE P50 P99 ERRORS",
-# rate "-" when wrk failed.
+# The machine's busy and total CPU time so far, in ticks (/proc/stat:
+# user, nice, system, irq, softirq and steal are busy; idle and iowait
+# are not).
+cpu_ticks() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9,
+	    $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# One run of row $1 for $2 (d: -d); prints "RATE P50 P99 ERRORS BUSY",
+# rate "-" when wrk failed; BUSY is the share of all the machine's CPU
+# time that was busy during the run (0 to 1).
 wrk_row() {
+	t0=$(cpu_ticks)
+	wrk_run "$@" | {
+		read -r rt a b e
+		t1=$(cpu_ticks)
+		echo "$rt $a $b $e $(echo "$t0 $t1" | awk '{
+		    if ($4 > $2) printf "%.3f", ($3 - $1) / ($4 - $2)
+		    else print "-" }')"
+	}
+}
+
+wrk_run() {
 	row_info "$1"
 	if [ "$1" = cgi_ceiling ]; then
 		# No request at all: the binary started and reaped CONC at
@@ -951,6 +971,9 @@ table_row() {
 		    else printf "fngw %.2f x this", a / b }')
 		;;
 	esac
+	set -- "$1" "$2" "$3" $(stats "$tmp/res/$1" 5)
+	busy=$(awk -v v="$4" 'BEGIN {
+	    if (v == "-") print v; else printf "%.0f%%", v * 100 }')
 	if [ "$2" != - ] && [ "${2#^}" = "$2" ]; then
 		peer=$(rate_of "$2")
 		ratio=$(awk -v a="$rate" -v b="$peer" 'BEGIN {
@@ -967,9 +990,46 @@ table_row() {
 	fi
 	rate=$(awk -v v="$rate" 'BEGIN {
 	    if (v == "-") print v; else printf "%.0f", v }')
-	echo "| $what | $rate | $spread | $p50 | $p99 | $runs |" \
+	echo "| $what | $rate | $spread | $p50 | $p99 | $busy | $runs |" \
 	    "$ratio | $goal | $met |"
 	[ "$rate" != - ] || failed="$failed $1"
+}
+
+# Median share of the machine busy during row $1's runs, or -.
+busy_of() {
+	set -- $(stats "$tmp/res/$1" 5)
+	echo "$1"
+}
+
+# The cgi ceiling behind nginx, derived: the spawn ceiling's CPU per
+# spawn+exit (cgi_ceiling) and nginx's FastCGI hop's CPU per request,
+# with wrk's and a trivial program's (fcgi_direct), each from the
+# machine's busy time in its own runs: a CGI gateway behind nginx costs
+# the machine at least both, so it serves at most NCPU / (both) requests
+# a second here, even if it cost nothing itself.
+hop_ceiling_row() {
+	set -- "$(rate_of cgi_ceiling)" "$(busy_of cgi_ceiling)" \
+	    "$(rate_of fcgi_direct)" "$(busy_of fcgi_direct)" \
+	    "$(rate_of cgi_fcgiwrap)" "$(rate_of cgi_fngw)"
+	awk -v a="$1" -v ba="$2" -v b="$3" -v bb="$4" -v p="$5" -v f="$6" \
+	    -v n="$(nproc)" 'BEGIN {
+		w = "GET hello'"'"'s ceiling behind nginx, derived: the" \
+		    " CPU of one spawn+exit (row above) and of nginx'"'"'s" \
+		    " FastCGI hop (the spawn-fcgi row) per request"
+		if (a == "-" || b == "-" || ba == "-" || bb == "-" ||
+		    a == 0 || b == 0) {
+			printf "| %s | - | | | | | | | | |\n", w
+			exit
+		}
+		ca = ba * n / a * 1e6
+		cb = bb * n / b * 1e6
+		r = n / (ca + cb) * 1e6
+		x = (p == "-" || p == 0) ? "-" : sprintf("%.2f x fcgiwrap", r / p)
+		if (f != "-" && f != 0)
+			x = x sprintf("; fngw cgi at %.2f of it", f / r)
+		printf "| %s: %.0f + %.0f us | %.0f | | - | - | | derived" \
+		    " | %s | | |\n", w, ca, cb, r, x
+	}'
 }
 
 # A short name for row $1 in the ratio column.
@@ -1083,8 +1143,8 @@ keepalive 16)$ka_note. spawn-fcgi and php-fpm: the same snippet
 without kept connections. fcgiwrap: its stock setup. fngw cgi and
 fcgiwrap run $CONC at once; the warm rows $N processes on each side.
 
-| row | req/s | spread | p50 ms | p99 ms | runs | ratio | goal | met? |
-| --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |
+| row | req/s | spread | p50 ms | p99 ms | CPU busy | runs | ratio | goal | met? |
+| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | --- |
 EOF
 	for g in $groups; do
 		case $g in
@@ -1092,7 +1152,8 @@ EOF
 		hello-cgi)	table_row cgi_fngw cgi_fcgiwrap 1.5
 				table_row cgi_fcgiwrap - -
 				table_row cgi_off - -
-				table_row cgi_ceiling cgi_fcgiwrap - ;;
+				table_row cgi_ceiling cgi_fcgiwrap -
+				! wanted hello-fcgi || hop_ceiling_row ;;
 		hello-fcgi)	table_row fcgi_fngw fcgi_direct 0.8
 				table_row fcgi_direct - -
 				table_row fcgi_off fcgi_direct - ;;
@@ -1280,6 +1341,19 @@ EOF
   more requests per second than that here; its ratio to fcgiwrap is the
   best ratio any gateway could reach against fcgiwrap on this machine,
   before nginx and wrk take their share of the same 2 cores.
+- *GET hello's ceiling behind nginx* adds that share: per request, a
+  CGI gateway behind nginx costs the machine at least the CPU of one
+  spawn+exit (the row above: its busy time over its spawns) and that of
+  nginx's FastCGI hop with wrk (the spawn-fcgi row's busy time over its
+  requests; its trivial program's share of that is a few microseconds,
+  about what reading a CGI's output costs), so it serves at most the
+  machine's cores over the two together, even if it cost nothing
+  itself. Where that is below 1.5 x fcgiwrap, the cgi goal is out of
+  reach for any gateway on this machine; what stands between fngw and
+  this line is fngw's own work per request. *CPU busy* is the share of
+  all cores busy during a row's runs (/proc/stat): a row well below
+  100% was held back by latency or one busy process (nginx runs one
+  worker), not by the machine.
 - spawn-fcgi's libfcgi processes and php-fpm's children serve one
   connection at a time, so they get no kept connections from nginx
   (one would pin a process); fngw gets its snippet as shipped.
