@@ -188,6 +188,10 @@ t_start=$(date +%s)
 
 copy_handlers hello counter_fcgi
 install -m 0644 "$top/handlers/hello.php" "$tmp/bin/hello.php"
+# The same program under another name for the cold group's warm
+# instance, so that counting counter_fcgi processes counts the cold
+# function's alone.
+cp "$tmp/bin/counter_fcgi" "$tmp/bin/counter_warm"
 "$CC" -D_GNU_SOURCE -std=c11 -O2 -Wall -Wextra -o "$tmp/bin/echo_all" \
     "$top/bench/echo_all.c" -lfcgi 2>"$tmp/cc.log" &&
     "$CC" -O2 -Wall -Wextra -pthread -o "$tmp/spawntime" \
@@ -291,6 +295,13 @@ mode = fastcgi
 concurrency = 1
 min_instances = 0
 idle_timeout = 200ms
+
+[fn.cwarm]
+route = ^/cold/warm\$
+exec = $tmp/bin/counter_warm
+mode = fastcgi
+concurrency = 1
+min_instances = 1
 
 [fn.phpcold]
 route = ^/cold/php\$
@@ -688,6 +699,17 @@ wait_zero() {
 	done
 }
 
+# As long as a cold sample's wait at least (its idle_timeout), polling
+# the same way: the pause before a warm sample.
+wait_pause() {
+	i=0
+	while [ $i -lt $((PAUSE_MS / 20 + 1)) ]; do
+		is_zero fngw_c || :
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+
 # One request: its time in microseconds, or "-" unless it was a 200.
 timed_get() {
 	curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
@@ -699,24 +721,31 @@ timed_get() {
 cold_url() {
 	case $1 in
 	fngw_c)		echo "$base/cold/counter" ;;
+	fngw_w)		echo "$base/cold/warm" ;;
 	fngw_php)	echo "$base/cold/php" ;;
 	fpm)		echo "$base/fpm/cold" ;;
 	esac
 }
 
 # $1 cold samples of each target, the targets' order rotated from one
-# sample to the next; then a share of the spawntime samples.
+# sample to the next (fngw_w: the warm request after the same pause).
 cold_round() {
 	k=0
 	while [ $k -lt "$1" ]; do
-		case $(( (k + cold_done) % 3 )) in
-		0)	set -- "$1" fngw_c fngw_php fpm ;;
-		1)	set -- "$1" fngw_php fpm fngw_c ;;
-		2)	set -- "$1" fpm fngw_c fngw_php ;;
+		case $(( (k + cold_done) % 4 )) in
+		0)	set -- "$1" fngw_c fngw_php fpm fngw_w ;;
+		1)	set -- "$1" fngw_php fpm fngw_w fngw_c ;;
+		2)	set -- "$1" fpm fngw_w fngw_c fngw_php ;;
+		3)	set -- "$1" fngw_w fngw_c fngw_php fpm ;;
 		esac
-		for t in "$2" "$3" "$4"; do
-			wait_zero "$t" || die "cold start: $t keeps its" \
-			    "process past its idle timeout (10 s deadline)"
+		for t in "$2" "$3" "$4" "$5"; do
+			if [ "$t" = fngw_w ]; then
+				wait_pause
+			else
+				wait_zero "$t" || die "cold start: $t keeps" \
+				    "its process past its idle timeout" \
+				    "(10 s deadline)"
+			fi
 			v=$(timed_get "$(cold_url "$t")")
 			[ "$v" != - ] || die "cold start: $(cold_url "$t")" \
 			    "failed: $(curl -si --max-time 5 "$(cold_url "$t")")"
@@ -794,7 +823,7 @@ warm_start="$warm_start $(kids "$fngw_pid" php-cgi)"
 # The cold targets answer (which also opens nginx's connections to
 # them); not kept.
 if wanted cold; then
-	for t in fngw_c fngw_php fpm; do
+	for t in fngw_c fngw_php fpm fngw_w; do
 		[ "$(timed_get "$(cold_url "$t")")" != - ] ||
 		    die "$(cold_url "$t") does not answer:" \
 		    "$(curl -si --max-time 5 "$(cold_url "$t")" | head -n 20)"
@@ -1074,6 +1103,23 @@ cold_line() {
 	fi
 }
 
+# A cold-start line without the round trip: label $1, p50 of the cold
+# samples in file $2 less p50 of the warm samples after the same pause
+# in file $3, against p50 of the spawn+exit samples in file $4 + 1 ms.
+cold_diff_line() {
+	awk -v c="$(pct 50 "$2")" -v w="$(pct 50 "$3")" \
+	    -v x="$(pct 50 "$4")" -v l="$1" 'BEGIN {
+		if (c == "-" || w == "-" || x == "-") {
+			printf "| %s | - | | | |\n", l
+			exit
+		}
+		d = c - w
+		printf "| %s | %.2f | | <= spawn+exit after a pause + 1 ms" \
+		    " (p50), the round trip taken out | %s (%+.2f ms) |\n", l, d,
+		    d - x <= 1 ? "yes" : "**no**", d - x
+	}'
+}
+
 # kB $1 in MiB, one decimal.
 mib() {
 	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
@@ -1236,6 +1282,13 @@ serial loop keeps caches and the host's scheduling warm): the serial
 floor is one no cold start gets, and the line "against the start after
 the same pause" compares like with like.
 
+*Warm, after the same pause*: a function of the same program with
+min_instances = 1, asked after the same wait as a cold sample
+(${PAUSE_MS} ms of the same polling), interleaved with them: what a
+request costs end to end when nothing has to start (curl, nginx, fngw,
+the program, the row). The cold start less that is what starting the
+instance added; spawn+exit has no such round trip in it.
+
 | what | p50 ms | p99 ms | goal | met? |
 | --- | ---: | ---: | --- | --- |
 EOF
@@ -1244,6 +1297,12 @@ EOF
 		    "$r/spawnx_c"
 		cold_line "the same, against the start after the same pause" \
 		    "$r/cold_fngw_c" "$r/spawnx_c_idle" " after a pause"
+		l="fngw fastcgi, counter_fcgi, warm, after the same pause"
+		cold_line "$l (the round trip: curl, nginx, fngw, the program)" \
+		    "$r/cold_fngw_w"
+		l="the cold start less that round trip"
+		cold_diff_line "$l (p50 cold - p50 warm after the pause)" \
+		    "$r/cold_fngw_c" "$r/cold_fngw_w" "$r/spawnx_c_idle"
 		cold_line "counter_fcgi spawn+exit" "$r/spawnx_c"
 		cold_line "counter_fcgi spawn+exit after a ${PAUSE_MS} ms pause" \
 		    "$r/spawnx_c_idle"
