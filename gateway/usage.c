@@ -85,6 +85,9 @@ struct usage {
 	int			 u_ckwant;	/* asked for; read atomic */
 	int			 u_ckstop;
 	unsigned long		 u_checkpoints;	/* atomic */
+	unsigned long		 u_ckruns;	/* asked and run; atomic */
+	int			 u_ckheld_max;	/* frames left at a held
+						 * copy, the most; atomic */
 };
 
 static _Thread_local char	 usage_errbuf[512];
@@ -818,20 +821,33 @@ usage_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
  * the rest is small, the writer waits (u_gate) while the rest is
  * copied, and its next commit starts the WAL from the top.  Busy
  * (another process checkpoints) passes: the next commit asks again.
+ *
+ * A copy that gets no further than the one before is stopped by a
+ * reader (a report holding its snapshot), not by the writer: then the
+ * writer is not held, as the held copy could not get further either,
+ * or, were the reader to finish just then, would copy the whole backlog
+ * with every request's END waiting for it.  The next commit asks again.
  */
 static void
 usage_checkpoint(struct usage *u)
 {
-	int	log = 0, done = 0, i, rc;
+	int	log = 0, done = 0, before, i, rc;
 
+	__atomic_add_fetch(&u->u_ckruns, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < USAGE_CHECKPOINT_TRIES; i++) {
+		before = done;
 		rc = sqlite3_wal_checkpoint_v2(u->u_ckdb, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 		if (rc != SQLITE_OK)
 			return;
 		if (log - done <= USAGE_CHECKPOINT_REST)
 			break;
+		if (i > 0 && done == before)
+			return;		/* a reader's snapshot */
 	}
+	if (log - done > __atomic_load_n(&u->u_ckheld_max, __ATOMIC_RELAXED))
+		__atomic_store_n(&u->u_ckheld_max, log - done,
+		    __ATOMIC_RELAXED);
 	/* Even with nothing left: the WAL starts over only at a commit
 	 * that begins once it is all copied, with no commit in between. */
 	pthread_mutex_lock(&u->u_gate);
@@ -1187,6 +1203,18 @@ unsigned long
 usage_checkpoints(struct usage *u)
 {
 	return __atomic_load_n(&u->u_checkpoints, __ATOMIC_RELAXED);
+}
+
+unsigned long
+usage_checkpoint_runs(struct usage *u)
+{
+	return __atomic_load_n(&u->u_ckruns, __ATOMIC_RELAXED);
+}
+
+int
+usage_checkpoint_held_max(struct usage *u)
+{
+	return __atomic_load_n(&u->u_ckheld_max, __ATOMIC_RELAXED);
 }
 
 unsigned long

@@ -98,8 +98,13 @@ void		 usage_warm(struct usage *);
 unsigned long	 usage_commits(struct usage *);
 unsigned long	 usage_warmups(struct usage *);
 unsigned long	 usage_warm_steps(struct usage *);
-/* Checkpoints the checkpoint thread ran (0 when the writer runs them). */
+/* Checkpoints the checkpoint thread ran (0 when the writer runs them);
+ * the times it was asked for one and ran; and the most WAL frames it
+ * left for the copy made with the writer held (what that copy could
+ * make the writer wait for). */
 unsigned long	 usage_checkpoints(struct usage *);
+unsigned long	 usage_checkpoint_runs(struct usage *);
+int		 usage_checkpoint_held_max(struct usage *);
 
 /* For the status page.  Loop thread only. */
 struct usage_stats {

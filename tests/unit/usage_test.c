@@ -111,8 +111,10 @@ collect(struct usage *u, int n, char *seen, int deadline_ms)
 	return committed;
 }
 
+/* Column col of the first row sql returns; -1 without one, -2 when it
+ * does not compile. */
 static long long
-q_int(sqlite3 *db, const char *sql)
+q_int_col(sqlite3 *db, const char *sql, int col)
 {
 	sqlite3_stmt	*st;
 	long long	 v = -1;
@@ -120,9 +122,15 @@ q_int(sqlite3 *db, const char *sql)
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -2;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+		v = sqlite3_column_int64(st, col);
 	sqlite3_finalize(st);
 	return v;
+}
+
+static long long
+q_int(sqlite3 *db, const char *sql)
+{
+	return q_int_col(db, sql, 0);
 }
 
 static int
@@ -529,6 +537,80 @@ test_checkpoint_busy(void)
 }
 
 /*
+ * A report holding its snapshot stops every checkpoint where the
+ * snapshot began.  The checkpointer then leaves the writer alone: a
+ * copy made with it held could get no further, and were the reader to
+ * let go just then, it would copy the whole backlog with every row
+ * (and its request's END) waiting.  Once the reader is gone the WAL is
+ * copied back and starts over as before.
+ */
+static void
+test_checkpoint_reader(void)
+{
+	struct usage	*u;
+	sqlite3		*rd = NULL;
+	const char	*errstr;
+	long long	 end;
+	unsigned long	 runs, ck;
+	int		 i, n = 0;
+
+	u = usage_open(tpath("reader.db"), &prices1, &errstr);
+	ok(u != NULL, "reader.db opens");
+	if (u == NULL)
+		return;
+	usage_submit(u, make_row(0), 0);
+	n += collect(u, 1, NULL, 4000);
+	ok(sqlite3_open_v2(tpath("reader.db"), &rd, SQLITE_OPEN_READONLY,
+	    NULL) == SQLITE_OK && sqlite3_exec(rd, "BEGIN", NULL, NULL,
+	    NULL) == SQLITE_OK && q_int(rd, "SELECT count(*) FROM "
+	    "invocations") == 1, "a reader holds its snapshot");
+	for (i = 1; i < 1500; i++) {
+		usage_submit(u, make_row(i), 0);
+		n += collect(u, 1, NULL, 4000);
+	}
+	end = now_ms() + 4000;
+	while (usage_checkpoint_runs(u) < 3 && now_ms() < end)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	runs = usage_checkpoint_runs(u);
+	ck = usage_checkpoints(u);
+	ok(runs >= 3, "checkpoints were asked for behind the reader (%lu)",
+	    runs);
+	ok(usage_checkpoint_held_max(u) <= 32, "none held the writer for "
+	    "more than the last 32 frames (at most %d)",
+	    usage_checkpoint_held_max(u));
+	(void)sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(rd);
+	for (i = 1500; i < 1600; i++) {
+		usage_submit(u, make_row(i), 0);
+		n += collect(u, 1, NULL, 4000);
+	}
+	end = now_ms() + 4000;
+	while (usage_checkpoints(u) == ck && now_ms() < end)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	ok(n == 1600 && usage_checkpoints(u) > ck, "with the reader gone, "
+	    "the WAL is copied back (%d rows, %lu checkpoints)", n,
+	    usage_checkpoints(u) - ck);
+	ok(usage_checkpoint_held_max(u) <= 32, "still none held the writer "
+	    "for more than 32 frames (at most %d)",
+	    usage_checkpoint_held_max(u));
+	for (i = 1600; i < 1700; i++) {
+		usage_submit(u, make_row(i), 0);
+		n += collect(u, 1, NULL, 4000);
+	}
+	/* PASSIVE from here copies what it can and says how many frames
+	 * the WAL holds: about 3 a commit since it started over, 4800 if
+	 * it never did. */
+	rd = NULL;
+	i = -3;
+	if (sqlite3_open_v2(tpath("reader.db"), &rd, SQLITE_OPEN_READWRITE,
+	    NULL) == SQLITE_OK)
+		i = (int)q_int_col(rd, "PRAGMA wal_checkpoint(PASSIVE)", 1);
+	ok(i >= 0 && i < 1000, "the WAL started over (%d frames in it)", i);
+	sqlite3_close(rd);
+	usage_close(u);
+}
+
+/*
  * usage_warm: after a quiet spell (no commit for 50 ms) the writer
  * reads where the next row goes, once; not while rows come in.
  */
@@ -685,6 +767,7 @@ main(void)
 	test_warm_big();
 	test_checkpoint();
 	test_checkpoint_busy();
+	test_checkpoint_reader();
 	test_upgrade();
 	usage_close(NULL);
 	usage_row_free(NULL);
