@@ -221,17 +221,20 @@ instance_start(struct instance *inst, const struct config *cf)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, inst->i_path, (size_t)n);
-	(void)unlink(inst->i_path);
 	if ((inst->i_lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
 	    0)) == -1)
 		goto fail;
-	/* 0600 from the start: no moment in which others could connect.
-	 * Only the loop thread creates files. */
-	um = umask(077);
+	/* 0600 from the start (a socket is made 0777 less the umask): no
+	 * moment in which others could connect.  Only the loop thread
+	 * creates files.  A file left at the path (a socket of an fngw
+	 * that was killed) is removed only when it is there: a lookup
+	 * that finds nothing costs as much as the bind. */
+	um = umask(0177);
 	n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
+	if (n == -1 && errno == EADDRINUSE && unlink(inst->i_path) == 0)
+		n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
 	(void)umask(um);
-	if (n == -1 || chmod(inst->i_path, 0600) == -1 ||
-	    listen(inst->i_lfd, INST_BACKLOG) == -1)
+	if (n == -1 || listen(inst->i_lfd, INST_BACKLOG) == -1)
 		goto fail;
 	if (geteuid() == 0 &&
 	    chown(inst->i_path, fn->fn_uid, fn->fn_gid) == -1)

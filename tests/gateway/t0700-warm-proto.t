@@ -16,7 +16,12 @@ ini=$T/proto.ini
 	done
 	printf '[fn.counter]\nroute = ^/counter$\n'
 	printf 'exec = @BIN@/counter_fcgi\nmode = fastcgi\n'
+	# The one instance started with the gateway: kept.1.sock.
+	printf '[fn.kept]\nroute = ^/kept$\nexec = @BIN@/counter_fcgi\n'
+	printf 'mode = fastcgi\nmin_instances = 1\n'
 } >"$ini"
+# What a killed fngw leaves: a file at the path of that socket.
+: >"$T/kept.1.sock"
 start_gateway "$ini"
 
 # bad_reply HOW: a 502 bad_gateway JSON error from /HOW.
@@ -61,8 +66,18 @@ test_expect_success 'and the gateway goes on serving' '
 	fcgi_request GET /counter >out && [ "$(cgi_status out)" = 200 ]
 '
 
+test_expect_success 'an instance socket: made over a file left at its path, 0600, the user'"'"'s' '
+	fcgi_request GET /kept >out && [ "$(cgi_status out)" = 200 ] &&
+	[ -S "$T/kept.1.sock" ] &&
+	say "$(ls -l "$T/kept.1.sock")" &&
+	[ "$(stat -c %a "$T/kept.1.sock")" = 600 ] &&
+	if [ "$(id -u)" = 0 ]; then
+		[ "$(stat -c %U "$T/kept.1.sock")" = "$FN_USER" ]
+	fi
+'
+
 test_expect_success 'every request has its usage row, none lost' '
-	wait_for "[ \$(db \"select count(*) from invocations\") -eq 11 ]" 5 &&
+	wait_for "[ \$(db \"select count(*) from invocations\") -eq 12 ]" 5 &&
 	[ "$(db "select count(*) from invocations where status = 502")" -eq 6 ]
 '
 
