@@ -370,14 +370,17 @@ instance_spawned(struct spawn *sp)
 	inst->i_err = sp->sp_err;
 	ev_init(&inst->i_ev_pid, inst->i_pidfd, instance_pid_cb, inst);
 	ev_init(&inst->i_ev_err, inst->i_err, instance_err_cb, inst);
+	if (inst->i_state != INST_STOPPING) {
+		/* The probe first: the program may be in accept() already
+		 * (the loop often runs again only once it blocks there),
+		 * and answers while the rest is done. */
+		instance_probe(inst);
+	}
 	(void)loop_set(&inst->i_ev_pid, EPOLLIN);
 	(void)loop_set(&inst->i_ev_err, EPOLLIN);
 	pstat_open(&inst->i_ps, inst->i_pid);
-	if (inst->i_state == INST_STOPPING) {
+	if (inst->i_state == INST_STOPPING)
 		instance_signal(inst, SIGKILL);
-		return;
-	}
-	instance_probe(inst);
 }
 
 /*
