@@ -250,14 +250,14 @@ spawn_child(void *arg)
 #undef CHILD_LIMIT
 }
 
+/* Our end of a pipe just made: no status flag is set on it (F_SETFL
+ * ignores the access mode; close-on-exec is a descriptor flag), so one
+ * F_SETFL does, where F_GETFL first would cost a syscall per pipe end
+ * and cgi request. */
 static int
 spawn_nonblock(int fd)
 {
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	return fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
 static void
