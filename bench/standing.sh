@@ -195,7 +195,9 @@ cp "$tmp/bin/counter_fcgi" "$tmp/bin/counter_warm"
 "$CC" -D_GNU_SOURCE -std=c11 -O2 -Wall -Wextra -o "$tmp/bin/echo_all" \
     "$top/bench/echo_all.c" -lfcgi 2>"$tmp/cc.log" &&
     "$CC" -O2 -Wall -Wextra -pthread -o "$tmp/spawntime" \
-    "$top/bench/spawntime.c" 2>>"$tmp/cc.log" || die "cannot build the helpers: $(cat "$tmp/cc.log")"
+    "$top/bench/spawntime.c" 2>>"$tmp/cc.log" &&
+    "$CC" -O2 -Wall -Wextra -o "$tmp/sqlfloor" "$top/bench/sqlfloor.c" \
+    -lsqlite3 2>>"$tmp/cc.log" || die "cannot build the helpers: $(cat "$tmp/cc.log")"
 chmod 0755 "$tmp/bin/echo_all"
 
 # --- the backends -----------------------------------------------------
@@ -220,6 +222,9 @@ runtime_dir = $tmp/$1/run
 billing_db = $tmp/$1/usage.db
 log_level = warn
 EOF
+	# The main gateway's rows and commits, around its runs.
+	[ "$1" != main ] || printf 'status_path = /fngw/status\n%s\n' \
+	    'status_allow = 127.0.0.1 ::1'
 }
 
 # The functions the main and off gateways share, under prefix $1.
@@ -652,10 +657,28 @@ wrk_run() {
 	}
 }
 
+# The main gateway's usage rows and commits so far (its status page).
+usage_counts() {
+	curl -s --max-time 5 "$base/fngw/status" | tr ',{}' '\n\n\n' | awk -F: '
+	    $1 == "\"usage_rows\"" { r = $2 }
+	    $1 == "\"usage_commits\"" { c = $2 }
+	    END { print (r == "" ? "-" : r), (c == "" ? "-" : c) }'
+}
+
 # Run row $1 once in round $2: its figures to $tmp/res/ROW (a run that
 # wrk could not make to $tmp/res/ROW.failed), and a line in the log.
+# For fngw's rows with rows off beside them, the rows and commits it
+# made to $tmp/res/batch_ROW.
 measure() {
+	case $1 in
+	cgi_fngw|fcgi_fngw|php_fngw)	u0=$(usage_counts) ;;
+	*)				u0= ;;
+	esac
 	set -- "$1" "$2" "$(wrk_row "$1" "$DURATION")"
+	if [ -n "$u0" ]; then
+		echo "$u0 $(usage_counts)" | awk '$1 != "-" && $3 != "-" &&
+		    $4 > $2 { print $3 - $1, $4 - $2 }' >>"$tmp/res/batch_$1"
+	fi
 	say "round $2  $(printf '%-18s' "$1") $3"
 	case $3 in
 	'- '*)	echo "$3" >>"$tmp/res/$1.failed"
@@ -1024,6 +1047,34 @@ table_row() {
 	[ "$rate" != - ] || failed="$failed $1"
 }
 
+# The ledger's floor for mode $1 (cgi, fcgi, php), the rows-off row's
+# busy share $2 and rate $3: "ROWS_A_COMMIT | US_A_ROW | CEILING" in
+# $floor.  ROWS_A_COMMIT is what fngw's writer reached in the rows-on
+# runs (its status page), US_A_ROW what SQLite alone spends inserting a
+# row at that batch size (bench/sqlfloor.c, on the main ledger's
+# schema), CEILING the ratio rows on / off that a gateway would reach
+# if a row cost the machine only that: the rows-off row's CPU per
+# request over itself plus the row's.
+floor_of() {
+	floor="- | - | -"
+	[ -s "$tmp/res/batch_$1_fngw" ] || return 0
+	set -- "$1" "$2" "$3" "$(awk '{ r += $1; c += $2 }
+	    END { if (c > 0) printf "%.2f", r / c; else print "-" }' \
+	    "$tmp/res/batch_$1_fngw")"
+	[ "$4" != - ] || return 0
+	set -- "$@" "$("$tmp/sqlfloor" "$tmp/main/usage.db" \
+	    "$tmp/floor.db" "$4" 20000 2>/dev/null || echo -)"
+	floor=$(awk -v bz="$2" -v r="$3" -v b="$4" -v f="$5" -v n="$(nproc)" \
+	    'BEGIN {
+		if (f == "-" || bz == "-" || r == "-" || r == 0) {
+			printf "%s | %s | -", b, f
+			exit
+		}
+		c = bz * n / r * 1e6
+		printf "%.1f | %.1f | %.2f", b, f, c / (c + f)
+	    }')
+}
+
 # Median share of the machine busy during row $1's runs, or -.
 busy_of() {
 	set -- $(stats "$tmp/res/$1" 5)
@@ -1223,8 +1274,8 @@ EOF
 Usage rows on against off (the same functions and nginx settings,
 \`make NO_LEDGER=1\`'s build writing no rows):
 
-| row | rows on, req/s | rows off, req/s | ratio | goal | met? |
-| --- | ---: | ---: | ---: | --- | --- |
+| row | rows on, req/s | rows off, req/s | ratio | goal | met? | rows a commit | SQLite alone, us a row | ceiling |
+| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |
 EOF
 		for m in cgi fcgi php; do
 			case $m in
@@ -1237,14 +1288,15 @@ EOF
 			esac
 			a=$(rate_of ${m}_fngw)
 			b=$(rate_of ${m}_off)
-			awk -v l="$label" -v a="$a" -v b="$b" 'BEGIN {
+			floor_of "$m" "$(busy_of ${m}_off)" "$b"
+			awk -v l="$label" -v a="$a" -v b="$b" -v f="$floor" 'BEGIN {
 			    if (a == "-" || b == "-" || b == 0) {
-				printf "| %s | %s | %s | - | >= 0.90 | - |\n",
-				    l, a, b
+				printf "| %s | %s | %s | - | >= 0.90 | - | %s |\n",
+				    l, a, b, f
 				exit
 			    }
-			    printf "| %s | %.0f | %.0f | %.2f | >= 0.90 | %s |\n",
-				l, a, b, a / b, (a / b >= 0.9 ? "yes" : "**no**")
+			    printf "| %s | %.0f | %.0f | %.2f | >= 0.90 | %s | %s |\n",
+				l, a, b, a / b, (a / b >= 0.9 ? "yes" : "**no**"), f
 			}'
 		done
 	fi
@@ -1416,6 +1468,18 @@ EOF
 - spawn-fcgi's libfcgi processes and php-fpm's children serve one
   connection at a time, so they get no kept connections from nginx
   (one would pin a process); fngw gets its snippet as shipped.
+- *Rows a commit*, *SQLite alone* and *ceiling* (rows on against off):
+  the rows fngw's writer committed per transaction during the rows-on
+  runs (its status page), what SQLite by itself spends in CPU to insert
+  a row at that batch size (bench/sqlfloor.c: the same schema, page
+  size, WAL and synchronous = NORMAL, checkpoints every 1000 pages, one
+  prepared statement in one thread, after a warm-up), and the ratio a
+  gateway would reach if each row cost the machine that and nothing
+  more: the rows-off row's CPU per request (its busy share of the cores
+  over its rate) over itself plus the row's. What lies between the
+  ratio and the ceiling is the rest of fngw's ledger: the hand-off to
+  the writer thread and back, its wake-ups and linger, and the wait
+  each request has for its commit.
 - Usage rows off is a build (\`make NO_LEDGER=1\`), not a setting: fngw
   always writes a row per request. Its warm and PHP rows carry their
   ratio to the same peer as fngw's: the hop through fngw without the

@@ -1,0 +1,234 @@
+/*
+ * sqlfloor -- what SQLite itself spends to insert one usage row, with
+ * fngw's schema and settings and nothing of fngw around it: the floor
+ * under the ledger's cost, which any gateway that commits each row
+ * before its request ends pays.  bench/standing.sh compiles it (cc -O2
+ * -lsqlite3) and runs it for the batch sizes fngw's writer reached.
+ *
+ *	sqlfloor SCHEMA_DB SCRATCH_DB BATCH ROWS
+ *
+ * It creates SCRATCH_DB afresh with the tables and indexes of
+ * SCHEMA_DB (a ledger fngw made, so the schema is fngw's, whatever its
+ * version) and its page size, in WAL mode with synchronous = NORMAL and
+ * a checkpoint every 1000 WAL pages, as fngw runs its ledger.  Then it
+ * inserts ROWS rows of a warm GET's shape in transactions of BATCH rows
+ * on average (BATCH may have a fraction: 3.5 commits 3 and 4 in turn),
+ * with one prepared statement, after as many rows unmeasured to warm
+ * the caches, and prints the process's CPU time (user + system, from
+ * getrusage) per row in microseconds: the statement's bindings, the
+ * b-tree inserts into the table and its indexes, the WAL frames and
+ * their checksums, the locks, and the checkpoints.  No thread, no
+ * hand-off, no wake-up: fngw's writer thread pays those on top.
+ */
+#include <sys/resource.h>
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXCOLS	64
+
+static sqlite3	*db;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "sqlfloor: %s: %s\n", what,
+	    db != NULL ? sqlite3_errmsg(db) : "?");
+	exit(1);
+}
+
+static void
+run(const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		die(sql);
+}
+
+static void
+step(sqlite3_stmt *st)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die(sqlite3_sql(st));
+	(void)sqlite3_reset(st);
+}
+
+static double
+cpu_us(void)
+{
+	struct rusage	ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* A value of a warm GET's row for column name of declared type. */
+static void
+bind(sqlite3_stmt *st, int i, const char *name, const char *type,
+    uint64_t n)
+{
+	char	id[33];
+	int	rc;
+
+	if (strcmp(name, "request_id") == 0) {
+		(void)snprintf(id, sizeof(id), "%016" PRIx64 "%016" PRIx64,
+		    (uint64_t)(n * 0x9e3779b97f4a7c15ULL), n);
+		rc = sqlite3_bind_text(st, i, id, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(name, "started_at") == 0)
+		rc = sqlite3_bind_int64(st, i, (sqlite3_int64)(
+		    (uint64_t)time(NULL) * 1000000 + n * 40));
+	else if (strcmp(name, "node") == 0)
+		rc = sqlite3_bind_text(st, i, "bench", -1, SQLITE_STATIC);
+	else if (strcmp(name, "function") == 0)
+		rc = sqlite3_bind_text(st, i, "counter", -1, SQLITE_STATIC);
+	else if (strcmp(name, "tenant") == 0)
+		rc = sqlite3_bind_null(st, i);
+	else if (strcmp(name, "trigger") == 0)
+		rc = sqlite3_bind_text(st, i, "http", -1, SQLITE_STATIC);
+	else if (strcmp(name, "method") == 0)
+		rc = sqlite3_bind_text(st, i, "GET", -1, SQLITE_STATIC);
+	else if (strcmp(name, "path") == 0)
+		rc = sqlite3_bind_text(st, i, "/fngw/counter", -1,
+		    SQLITE_STATIC);
+	else if (strcmp(name, "outcome") == 0)
+		rc = sqlite3_bind_text(st, i, "ok", -1, SQLITE_STATIC);
+	else if (strcmp(name, "status") == 0)
+		rc = sqlite3_bind_int(st, i, 200);
+	else if (strcmp(name, "memory_mb") == 0)
+		rc = sqlite3_bind_int(st, i, 128);
+	else if (strcmp(name, "exit_code") == 0 ||
+	    strcmp(name, "signal") == 0 || strcmp(name, "cold_start") == 0 ||
+	    strcmp(name, "init_us") == 0)
+		rc = sqlite3_bind_int(st, i, 0);
+	else if (strcasecmp(type, "TEXT") == 0)
+		rc = sqlite3_bind_text(st, i, "x", -1, SQLITE_STATIC);
+	else	/* the durations, CPU times, bytes: small, varying */
+		rc = sqlite3_bind_int64(st, i, (sqlite3_int64)(40 + n % 97));
+	if (rc != SQLITE_OK)
+		die("bind");
+}
+
+int
+main(int argc, char *argv[])
+{
+	sqlite3		*src;
+	sqlite3_stmt	*st, *ins, *begin, *commit;
+	char		 sql[4096], cols[MAXCOLS][64], types[MAXCOLS][16];
+	char		 path[4096];
+	double		 batch, t0;
+	uint64_t	 rows, n, done, k, size, j;
+	size_t		 len;
+	int		 ncol = 0, page = 4096, i, pass;
+
+	if (argc != 5 || (batch = atof(argv[3])) < 1 ||
+	    (rows = strtoull(argv[4], NULL, 10)) < 1) {
+		fprintf(stderr, "usage: sqlfloor SCHEMA_DB SCRATCH_DB BATCH "
+		    "ROWS\n");
+		return 2;
+	}
+	/* The schema, the page size and the columns, from fngw's ledger. */
+	if (sqlite3_open_v2(argv[1], &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK)
+		die(argv[1]);
+	if (sqlite3_prepare_v2(src, "PRAGMA page_size", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(src, "PRAGMA table_info(invocations)", -1,
+	    &st, NULL) != SQLITE_OK)
+		die("table_info");
+	while (sqlite3_step(st) == SQLITE_ROW && ncol < MAXCOLS) {
+		if (strcmp((const char *)sqlite3_column_text(st, 1), "id") == 0)
+			continue;	/* the rowid: SQLite's to pick */
+		(void)snprintf(cols[ncol], sizeof(cols[0]), "%s",
+		    sqlite3_column_text(st, 1));
+		(void)snprintf(types[ncol], sizeof(types[0]), "%s",
+		    sqlite3_column_text(st, 2));
+		ncol++;
+	}
+	sqlite3_finalize(st);
+	if (ncol == 0) {
+		fprintf(stderr, "sqlfloor: %s: no invocations table\n",
+		    argv[1]);
+		return 1;
+	}
+
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", argv[2],
+		    i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+		(void)unlink(path);
+	}
+	if (sqlite3_open(argv[2], &db) != SQLITE_OK)
+		die(argv[2]);
+	(void)snprintf(sql, sizeof(sql), "PRAGMA page_size = %d", page);
+	run(sql);
+	run("PRAGMA journal_mode = WAL");
+	run("PRAGMA synchronous = NORMAL");
+	run("PRAGMA wal_autocheckpoint = 1000");
+	if (sqlite3_prepare_v2(src, "SELECT sql FROM sqlite_master WHERE "
+	    "sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY "
+	    "type = 'index'", -1, &st, NULL) != SQLITE_OK)
+		die("sqlite_master");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		run((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(src);
+
+	len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO invocations(");
+	for (i = 0; i < ncol && len < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s",
+		    i ? ", " : "", cols[i]);
+	for (i = 0; i < ncol && len < sizeof(sql); i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s",
+		    i ? ", ?" : ") VALUES (?");
+	if (len + 2 >= sizeof(sql))
+		die("too many columns");
+	(void)strcat(sql, ")");
+	if (sqlite3_prepare_v2(db, sql, -1, &ins, NULL) != SQLITE_OK)
+		die(sql);
+
+	if (sqlite3_prepare_v2(db, "BEGIN", -1, &begin, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL) != SQLITE_OK)
+		die("BEGIN, COMMIT");
+
+	/* Pass 0 warms the caches; pass 1 is measured. */
+	n = 0;
+	t0 = 0;
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			t0 = cpu_us();
+		for (done = 0, k = 0; done < rows; done += size, k++) {
+			/* Sizes averaging batch: 3.5 gives 3, 4, 3, 4 ... */
+			size = (uint64_t)((double)(k + 1) * batch) -
+			    (uint64_t)((double)k * batch);
+			if (size > rows - done)
+				size = rows - done;
+			step(begin);
+			for (j = 0; j < size; j++) {
+				for (i = 0; i < ncol; i++)
+					bind(ins, i + 1, cols[i], types[i], n);
+				step(ins);
+				n++;
+			}
+			step(commit);
+		}
+	}
+	printf("%.2f\n", (cpu_us() - t0) / (double)rows);
+	sqlite3_finalize(begin);
+	sqlite3_finalize(commit);
+	sqlite3_finalize(ins);
+	sqlite3_close(db);
+	for (i = 0; i < 3; i++) {
+		(void)snprintf(path, sizeof(path), "%s%s", argv[2],
+		    i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+		(void)unlink(path);
+	}
+	return 0;
+}
