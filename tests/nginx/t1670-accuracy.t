@@ -88,7 +88,6 @@ test_expect_success 'memory_mb is the documented default (128) when unset' '
 '
 
 test_expect_success 'SIGTERM under load: every request served has its row' '
-	base=$(db "select count(*) from invocations") &&
 	curl -s -Z --parallel-max 8 --max-time 30 \
 		-w "%{http_code} %header{x-request-id} %{exitcode}\n" \
 		-o /dev/null "$BASE/warm?sleep=20&i=[1-200]" \
