@@ -71,7 +71,7 @@ cpu_us(void)
 
 /* A value of a warm GET's row for column name of declared type. */
 static void
-bind(sqlite3_stmt *st, int i, const char *name, const char *type,
+bind_col(sqlite3_stmt *st, int i, const char *name, const char *type,
     uint64_t n)
 {
 	char	id[33];
@@ -213,7 +213,7 @@ main(int argc, char *argv[])
 			step(begin);
 			for (j = 0; j < size; j++) {
 				for (i = 0; i < ncol; i++)
-					bind(ins, i + 1, cols[i], types[i], n);
+					bind_col(ins, i + 1, cols[i], types[i], n);
 				step(ins);
 				n++;
 			}
