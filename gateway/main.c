@@ -368,6 +368,7 @@ main(int argc, char **argv)
 	int		 ch;
 
 	guard_stdfds();
+	usage_library_init();
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argc--;

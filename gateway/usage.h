@@ -54,6 +54,13 @@ struct usage_prices {
 };
 
 /*
+ * Before any other SQLite call of the process: SQLite's settings for
+ * fngw (no memory statistics: each of its allocations would take a
+ * global mutex for them).  Later, it does nothing.
+ */
+void		 usage_library_init(void);
+
+/*
  * Open (creating or upgrading the schema) the database at path, record
  * the prices if they differ from the latest recorded period, and start
  * the writer thread.  Returns NULL and *errstr (thread-local buffer) when

@@ -199,6 +199,10 @@ test_bulk(void)
 	ok(all_once, "each row handed back exactly once");
 	ok(usage_backlog(u) == 0, "backlog is 0 (%lu)", usage_backlog(u));
 	ok(usage_done(u) == NULL, "nothing more to collect");
+	/* usage_library_init() (first thing in main) turned SQLite's
+	 * memory statistics, and the global mutex they take, off. */
+	ok(sqlite3_memory_used() == 0, "SQLite kept no memory statistics "
+	    "for 1000 rows (%lld bytes)", (long long)sqlite3_memory_used());
 	free(seen);
 	/* Rows submitted and never collected are committed by close. */
 	for (i = 1000; i < 1010; i++)
@@ -752,6 +756,7 @@ main(void)
 {
 	char	 cmd[128];
 
+	usage_library_init();
 	snprintf(dir, sizeof(dir), "/tmp/usage_test.XXXXXX");
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
