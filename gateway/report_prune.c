@@ -71,11 +71,15 @@ rpt_prune(struct rpt *r, const char *path, int64_t before)
 		goto fail;
 	if ((checked = rpt_check(db, path)) == -1)
 		goto fail;
+	/* The hour bound lets SQLite read the rollup index (no index of
+	 * started_at alone since schema 5). */
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(min(id), 0),"
-	    " coalesce(max(id), -1) FROM invocations WHERE started_at < ?1",
+	    " coalesce(max(id), -1) FROM invocations WHERE"
+	    " started_at / 3600000000 <= ?2 AND started_at < ?1",
 	    -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, before / 3600000000);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
 	minid = sqlite3_column_int64(st, 0);

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define USAGE_SCHEMA_VERSION	4
+#define USAGE_SCHEMA_VERSION	5
 
 struct usage;
 
@@ -105,6 +105,10 @@ void		 usage_warm(struct usage *);
 unsigned long	 usage_commits(struct usage *);
 unsigned long	 usage_warmups(struct usage *);
 unsigned long	 usage_warm_steps(struct usage *);
+/* SQLite's VM steps in the look-ups of spilled rows replayed so far (is
+ * each in already?): a few dozen a row, where a scan would be the
+ * ledger's size. */
+unsigned long	 usage_replay_steps(struct usage *);
 /* Checkpoints the checkpoint thread ran (0 when the writer runs them);
  * the times it was asked for one and ran; and the most WAL frames it
  * left for the copy made with the writer held (what that copy could
