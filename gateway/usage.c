@@ -77,6 +77,8 @@ struct usage {
 	int			 u_spilled;	/* the spill file holds rows */
 	int			 u_spill_failed; /* logged */
 	sqlite3_stmt		*u_exists;	/* a row already in? (replay) */
+	uint64_t		 u_tick_until;	/* rows expected until then */
+	unsigned long		 u_sleeps;	/* its waits on u_cond; atomic */
 	/* The checkpointer's (usage_checkpointer). */
 	sqlite3			*u_ckdb;	/* NULL: the writer checkpoints */
 	pthread_t		 u_ckthread;
@@ -538,11 +540,16 @@ usage_linger(struct usage *u)
 	if (u->u_pending == NULL || u->u_linger_us <= 0 || u->u_spilled)
 		return;
 	until = u->u_pending_since + (uint64_t)u->u_linger_us;
+	/* Rows that came while the writer waited for them (usage_writer)
+	 * have waited since its commit before: up to then, no longer. */
+	if (u->u_tick_until != 0 && u->u_tick_until < until)
+		until = u->u_tick_until;
 	dl.tv_sec = (time_t)(until / 1000000);
 	dl.tv_nsec = (long)(until % 1000000) * 1000;
 	while (u->u_more && !u->u_stop && u->u_npending < USAGE_BATCH_MAX &&
 	    util_now_us() < until) {
 		u->u_lingering = 1;
+		__atomic_add_fetch(&u->u_sleeps, 1, __ATOMIC_RELAXED);
 		(void)pthread_cond_timedwait(&u->u_cond, &u->u_mtx, &dl);
 		u->u_lingering = 0;
 	}
@@ -725,7 +732,35 @@ usage_writer(void *arg)
 				pthread_mutex_lock(&u->u_mtx);
 				continue;
 			}
+			/*
+			 * Under load (a commit less than a linger ago, and
+			 * the last row said more were coming), wait for the
+			 * next rows as in a linger, up to a linger after that
+			 * commit: rows coming meanwhile do not wake the
+			 * writer, the deadline does (or a row that says no
+			 * more are coming).  Idle, the first row would wake
+			 * it and it would then sleep again in the linger:
+			 * two wake-ups a commit instead of one, about 5 us
+			 * of CPU each on this VM (perf: 30% of the writer's
+			 * time was switching).  A row waits no longer for it.
+			 */
+			now = util_now_us();
+			if (u->u_tick_until > now && u->u_more &&
+			    u->u_linger_us > 0 && !u->u_spilled) {
+				dl.tv_sec = (time_t)(u->u_tick_until / 1000000);
+				dl.tv_nsec = (long)(u->u_tick_until % 1000000) *
+				    1000;
+				u->u_lingering = 1;
+				__atomic_add_fetch(&u->u_sleeps, 1,
+				    __ATOMIC_RELAXED);
+				(void)pthread_cond_timedwait(&u->u_cond,
+				    &u->u_mtx, &dl);
+				u->u_lingering = 0;
+				continue;
+			}
+			u->u_tick_until = 0;
 			u->u_idle = 1;
+			__atomic_add_fetch(&u->u_sleeps, 1, __ATOMIC_RELAXED);
 			if (!u->u_spilled) {
 				pthread_cond_wait(&u->u_cond, &u->u_mtx);
 				u->u_idle = 0;
@@ -794,6 +829,9 @@ usage_writer(void *arg)
 			busy_since = 0;
 			if (!u->u_spilled)
 				usage_set_failing(u, 0, NULL);
+			if (u->u_linger_us > 0)
+				u->u_tick_until = util_now_us() +
+				    (uint64_t)u->u_linger_us;
 			usage_finish(u, batch, 1);
 			continue;
 		}
@@ -1229,6 +1267,12 @@ unsigned long
 usage_warm_steps(struct usage *u)
 {
 	return __atomic_load_n(&u->u_warm_steps, __ATOMIC_RELAXED);
+}
+
+unsigned long
+usage_writer_sleeps(struct usage *u)
+{
+	return __atomic_load_n(&u->u_sleeps, __ATOMIC_RELAXED);
 }
 
 unsigned long

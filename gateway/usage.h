@@ -109,6 +109,9 @@ unsigned long	 usage_warm_steps(struct usage *);
  * each in already?): a few dozen a row, where a scan would be the
  * ledger's size. */
 unsigned long	 usage_replay_steps(struct usage *);
+/* The writer's waits for rows so far (idle, or lingering for more):
+ * under a steady flow about one a commit. */
+unsigned long	 usage_writer_sleeps(struct usage *);
 /* Checkpoints the checkpoint thread ran (0 when the writer runs them);
  * the times it was asked for one and ran; and the most WAL frames it
  * left for the copy made with the writer held (what that copy could

@@ -465,6 +465,45 @@ test_linger(void)
 }
 
 /*
+ * Under a steady flow of rows that say more are coming, the writer
+ * waits once a commit: after a commit it waits for the next rows up to
+ * a linger after it, and rows coming meanwhile do not wake it.  Idle in
+ * between instead, the first row would wake it and it would sleep again
+ * in the linger: two waits, and two wake-ups, a commit.
+ */
+static void
+test_steady(void)
+{
+	struct usage	*u;
+	const char	*errstr;
+	struct timespec	 gap = { 0, 1000000 };	/* 1 ms between rows */
+	unsigned long	 c0, s0, commits, sleeps;
+	int		 i, n;
+
+	u = usage_open(tpath("steady.db"), &prices1, &errstr);
+	ok(u != NULL, "steady.db opens");
+	if (u == NULL)
+		return;
+	usage_set_linger(u, 20000);		/* 20 ms */
+	usage_submit(u, make_row(0), 0);
+	(void)collect(u, 1, NULL, 4000);
+	c0 = usage_commits(u);
+	s0 = usage_writer_sleeps(u);
+	for (i = 1; i <= 200; i++) {
+		usage_submit(u, make_row(i), 1);
+		nanosleep(&gap, NULL);
+	}
+	usage_submit(u, make_row(201), 0);
+	n = collect(u, 201, NULL, 10000);
+	ok(n == 201, "201 rows, 1 ms apart, committed (%d)", n);
+	commits = usage_commits(u) - c0;
+	sleeps = usage_writer_sleeps(u) - s0;
+	ok(commits >= 6 && sleeps <= commits + 3, "the writer waited %lu "
+	    "times for %lu commits", sleeps, commits);
+	usage_close(u);
+}
+
+/*
  * Checkpoints come every 1000 WAL pages, in a thread of their own:
  * after 2000 commits of one row each (about 6000 pages, 24 MiB of WAL
  * if it were never started over), the WAL has been started over and
@@ -844,6 +883,7 @@ main(void)
 	test_billed();
 	test_busy();
 	test_linger();
+	test_steady();
 	test_warm();
 	test_warm_big();
 	test_checkpoint();
