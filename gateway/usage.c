@@ -173,7 +173,8 @@ static const char usage_insert_sql[] =
  * down to its started_at (schema 5 has no index of started_at alone).
  * BETWEEN, not "started_at = ?2": SQLite would put ?2 in place of
  * started_at in the hour's expression, which then matches no index, and
- * scan the table (EXPLAIN QUERY PLAN; usage_test checks the plan).
+ * scan the table (EXPLAIN QUERY PLAN; usage_test counts the look-ups'
+ * VM steps: 70 for three on 50 001 rows, 600 074 with "=").
  */
 static const char usage_exists_sql[] =
     "SELECT 1 FROM invocations WHERE started_at / 3600000000 = ?3"
