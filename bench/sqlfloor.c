@@ -74,44 +74,65 @@ cpu_us(void)
  * strcmp() chain per column and row cost more than some of what SQLite
  * does with the row (4.8k of 41k instructions a row). */
 enum kind {
-	K_ID, K_STARTED, K_NODE, K_FUNCTION, K_NULL, K_TRIGGER, K_METHOD,
-	K_PATH, K_OUTCOME, K_STATUS, K_MEMORY, K_ZERO, K_TEXT, K_SMALL
+	K_ID,		/* a request id: random-looking, 32 hex digits */
+	K_STARTED,	/* microseconds, rising */
+	K_NULL,
+	K_TEXT,		/* col.text */
+	K_INT,		/* col.num */
+	K_SMALL		/* durations, CPU times, bytes: small, varying */
 };
 
-static enum kind
-col_kind(const char *name, const char *type)
+struct col {
+	enum kind	 kind;
+	const char	*text;
+	int		 num;
+};
+
+static struct col
+col_of(const char *name, const char *type)
 {
 	static const struct {
 		const char	*name;
-		enum kind	 kind;
+		struct col	 col;
 	} named[] = {
-		{ "request_id", K_ID }, { "started_at", K_STARTED },
-		{ "node", K_NODE }, { "function", K_FUNCTION },
-		{ "tenant", K_NULL }, { "trigger", K_TRIGGER },
-		{ "method", K_METHOD }, { "path", K_PATH },
-		{ "outcome", K_OUTCOME }, { "status", K_STATUS },
-		{ "memory_mb", K_MEMORY }, { "exit_code", K_ZERO },
-		{ "signal", K_ZERO }, { "cold_start", K_ZERO },
-		{ "init_us", K_ZERO },
+		{ "request_id", { K_ID, NULL, 0 } },
+		{ "started_at", { K_STARTED, NULL, 0 } },
+		{ "node", { K_TEXT, "bench", 0 } },
+		{ "function", { K_TEXT, "counter", 0 } },
+		{ "tenant", { K_NULL, NULL, 0 } },
+		{ "trigger", { K_TEXT, "http", 0 } },
+		{ "method", { K_TEXT, "GET", 0 } },
+		{ "path", { K_TEXT, "/fngw/counter", 0 } },
+		{ "outcome", { K_TEXT, "ok", 0 } },
+		{ "status", { K_INT, NULL, 200 } },
+		{ "memory_mb", { K_INT, NULL, 128 } },
+		{ "exit_code", { K_INT, NULL, 0 } },
+		{ "signal", { K_INT, NULL, 0 } },
+		{ "cold_start", { K_INT, NULL, 0 } },
+		{ "init_us", { K_INT, NULL, 0 } },
 	};
-	size_t	i;
+	struct col	other = { K_SMALL, NULL, 0 };
+	size_t		i;
 
 	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
 		if (strcmp(name, named[i].name) == 0)
-			return named[i].kind;
-	/* Other text, and the durations, CPU times, bytes. */
-	return strcasecmp(type, "TEXT") == 0 ? K_TEXT : K_SMALL;
+			return named[i].col;
+	if (strcasecmp(type, "TEXT") == 0) {
+		other.kind = K_TEXT;
+		other.text = "x";
+	}
+	return other;
 }
 
 /* Column i's value in row n of a warm GET's shape; id: room for the
  * request id, alive until the row is stepped. */
 static void
-bind_col(sqlite3_stmt *st, int i, enum kind k, uint64_t n, uint64_t t0,
-    char *id)
+bind_col(sqlite3_stmt *st, int i, const struct col *c, uint64_t n,
+    uint64_t t0, char *id)
 {
 	int	rc = SQLITE_OK;
 
-	switch (k) {
+	switch (c->kind) {
 	case K_ID:
 		(void)snprintf(id, 33, "%016" PRIx64 "%016" PRIx64,
 		    (uint64_t)(n * 0x9e3779b97f4a7c15ULL), n);
@@ -120,39 +141,14 @@ bind_col(sqlite3_stmt *st, int i, enum kind k, uint64_t n, uint64_t t0,
 	case K_STARTED:
 		rc = sqlite3_bind_int64(st, i, (sqlite3_int64)(t0 + n * 40));
 		break;
-	case K_NODE:
-		rc = sqlite3_bind_text(st, i, "bench", 5, SQLITE_STATIC);
-		break;
-	case K_FUNCTION:
-		rc = sqlite3_bind_text(st, i, "counter", 7, SQLITE_STATIC);
-		break;
 	case K_NULL:
 		rc = sqlite3_bind_null(st, i);
 		break;
-	case K_TRIGGER:
-		rc = sqlite3_bind_text(st, i, "http", 4, SQLITE_STATIC);
-		break;
-	case K_METHOD:
-		rc = sqlite3_bind_text(st, i, "GET", 3, SQLITE_STATIC);
-		break;
-	case K_PATH:
-		rc = sqlite3_bind_text(st, i, "/fngw/counter", 13,
-		    SQLITE_STATIC);
-		break;
-	case K_OUTCOME:
-		rc = sqlite3_bind_text(st, i, "ok", 2, SQLITE_STATIC);
-		break;
-	case K_STATUS:
-		rc = sqlite3_bind_int(st, i, 200);
-		break;
-	case K_MEMORY:
-		rc = sqlite3_bind_int(st, i, 128);
-		break;
-	case K_ZERO:
-		rc = sqlite3_bind_int(st, i, 0);
-		break;
 	case K_TEXT:
-		rc = sqlite3_bind_text(st, i, "x", 1, SQLITE_STATIC);
+		rc = sqlite3_bind_text(st, i, c->text, -1, SQLITE_STATIC);
+		break;
+	case K_INT:
+		rc = sqlite3_bind_int(st, i, c->num);
 		break;
 	case K_SMALL:
 		rc = sqlite3_bind_int64(st, i, (sqlite3_int64)(40 + n % 97));
@@ -169,7 +165,7 @@ main(int argc, char *argv[])
 	sqlite3_stmt	*st, *ins, *begin, *commit;
 	char		 sql[4096], cols[MAXCOLS][64], types[MAXCOLS][16];
 	char		 id[33];
-	enum kind	 kinds[MAXCOLS];
+	struct col	 vals[MAXCOLS];
 	char		 path[4096];
 	double		 batch, t0;
 	uint64_t	 rows, n, done, k, size, j, t0us;
@@ -203,7 +199,7 @@ main(int argc, char *argv[])
 		    sqlite3_column_text(st, 1));
 		(void)snprintf(types[ncol], sizeof(types[0]), "%s",
 		    sqlite3_column_text(st, 2));
-		kinds[ncol] = col_kind(cols[ncol], types[ncol]);
+		vals[ncol] = col_of(cols[ncol], types[ncol]);
 		ncol++;
 	}
 	sqlite3_finalize(st);
@@ -268,7 +264,7 @@ main(int argc, char *argv[])
 			step(begin);
 			for (j = 0; j < size; j++) {
 				for (i = 0; i < ncol; i++)
-					bind_col(ins, i + 1, kinds[i], n, t0us,
+					bind_col(ins, i + 1, &vals[i], n, t0us,
 					    id);
 				step(ins);
 				n++;

@@ -112,6 +112,30 @@ collect(struct usage *u, int n, char *seen, int deadline_ms)
 	return committed;
 }
 
+/* n rows straight into the ledger at path, started at start + 1 ...
+ * start + n microseconds, outcome ok; 0, or an SQLite error code. */
+static int
+bulk_rows(const char *path, int n, long long start, const char *function,
+    const char *tenant)
+{
+	sqlite3	*db;
+	char	*sql;
+	int	 rc;
+
+	if ((rc = sqlite3_open(path, &db)) != SQLITE_OK)
+		return rc;
+	sql = sqlite3_mprintf("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+	    " SELECT i + 1 FROM n WHERE i < %d) INSERT INTO invocations("
+	    "request_id, started_at, node, function, tenant, trigger,"
+	    " outcome) SELECT printf('%%032x', i), %lld + i, 'n', %Q, %Q,"
+	    " 'http', 'ok' FROM n", n, start, function, tenant);
+	rc = sql == NULL ? SQLITE_NOMEM : sqlite3_exec(db, sql, NULL, NULL,
+	    NULL);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+	return rc;
+}
+
 /* Column col of the first row sql returns; -1 without one, -2 when it
  * does not compile. */
 static long long
@@ -703,28 +727,18 @@ static void
 test_warm_big(void)
 {
 	struct usage	*u;
-	sqlite3		*db;
 	const char	*errstr, *path = tpath("warmbig.db");
 	struct timespec	 quiet = { 0, 80000000 };	/* 80 ms */
 	long long	 end;
 	unsigned long	 w0;
-	int		 rc;
 
 	u = usage_open(path, &prices1, &errstr);
 	ok(u != NULL, "warmbig.db opens");
 	if (u == NULL)
 		return;
 	usage_close(u);
-	rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1"
-		    " UNION ALL SELECT i + 1 FROM n WHERE i < 50000)"
-		    " INSERT INTO invocations(request_id, started_at, node,"
-		    " function, trigger, outcome) SELECT printf('%032x', i),"
-		    " 1700000000000000 + i, 'n', 'f', 'http', 'ok' FROM n",
-		    NULL, NULL, NULL);
-	ok(rc == SQLITE_OK, "50 000 rows put in");
-	sqlite3_close(db);
+	ok(bulk_rows(path, 50000, 1700000000000000LL, "f", NULL) == 0,
+	    "50 000 rows put in");
 	u = usage_open(path, &prices1, &errstr);
 	ok(u != NULL, "warmbig.db opens again");
 	if (u == NULL)
@@ -762,7 +776,7 @@ test_replay_big(void)
 	const char		*errstr, *path = tpath("replay.db");
 	char			 spill[4096];
 	long long		 end;
-	int			 i, rc;
+	int			 i;
 
 	u = usage_open(path, &prices1, &errstr);
 	ok(u != NULL, "replay.db opens");
@@ -773,16 +787,8 @@ test_replay_big(void)
 	usage_close(u);
 	/* 50 000 more in the same hour, function, tenant and outcome:
 	 * the rollup index's group of the spilled rows. */
-	rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1"
-		    " UNION ALL SELECT i + 1 FROM n WHERE i < 50000)"
-		    " INSERT INTO invocations(request_id, started_at, node,"
-		    " function, tenant, trigger, outcome) SELECT"
-		    " printf('%032x', i), 1700000000000010 + i, 'n', 'resize',"
-		    " 'acme', 'http', 'ok' FROM n", NULL, NULL, NULL);
-	ok(rc == SQLITE_OK, "50 000 rows put in");
-	sqlite3_close(db);
+	ok(bulk_rows(path, 50000, 1700000000000010LL, "resize", "acme") == 0,
+	    "50 000 rows put in");
 	/* The spill: the row that is in already, and two that are not. */
 	(void)snprintf(spill, sizeof(spill), "%s.spill", path);
 	rows[0] = make_row(1);
