@@ -22,8 +22,6 @@
 #include "report.h"
 #include "usage.h"
 
-#define RPT_HOUR_US	3600000000LL		/* = usage.c's rollup index */
-
 const char *const rpt_key_names[] = { "function", "tenant", "day",
     "hour", "node" };
 
@@ -392,8 +390,8 @@ rpt_query_db(struct rpt *r, sqlite3 *db, const char *path)
 			continue;
 		sqlite3_bind_int64(st, 1, lo);
 		sqlite3_bind_int64(st, 2, hi);
-		sqlite3_bind_int64(st, 3, lo / RPT_HOUR_US);
-		sqlite3_bind_int64(st, 4, (hi - 1) / RPT_HOUR_US);
+		sqlite3_bind_int64(st, 3, lo / USAGE_HOUR_US);
+		sqlite3_bind_int64(st, 4, (hi - 1) / USAGE_HOUR_US);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			if (rpt_add(r, st, &per[k]) == -1) {
 				fprintf(stderr, "fngw usage: %s\n",

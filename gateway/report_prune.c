@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "usage.h"
 
 #define RPT_PRUNE_BATCH	20000		/* prune: ids per transaction */
 
@@ -79,7 +80,7 @@ rpt_prune(struct rpt *r, const char *path, int64_t before)
 	    -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int64(st, 2, before / 3600000000);
+	sqlite3_bind_int64(st, 2, before / USAGE_HOUR_US);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
 	minid = sqlite3_column_int64(st, 0);

@@ -16,8 +16,7 @@
 #include <string.h>
 
 #include "report.h"
-
-#define RPT_HOUR_US	3600000000LL		/* = report.c's */
+#include "usage.h"
 
 /* One ledger: its sorted stream of (request_id, id, outcome). */
 struct rty_src {
@@ -299,8 +298,8 @@ rty_open(struct rty_src *s, const char *path, const struct rpt *r)
 	}
 	sqlite3_bind_int64(s->s_ids, 1, lo);
 	sqlite3_bind_int64(s->s_ids, 2, hi);
-	sqlite3_bind_int64(s->s_ids, 3, lo / RPT_HOUR_US);
-	sqlite3_bind_int64(s->s_ids, 4, (hi - 1) / RPT_HOUR_US);
+	sqlite3_bind_int64(s->s_ids, 3, lo / USAGE_HOUR_US);
+	sqlite3_bind_int64(s->s_ids, 4, (hi - 1) / USAGE_HOUR_US);
 	return rty_next(s);
 }
 

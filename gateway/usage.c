@@ -532,10 +532,24 @@ usage_warm_up(struct usage *u)
  * one at a trickle, is committed at once: a quiet gateway adds no
  * latency.
  */
+/* Called with u_mtx held: wait for rows up to until (monotonic us),
+ * woken early only by a row that ends the wait (usage_submit()). */
+static void
+usage_wait_until(struct usage *u, uint64_t until)
+{
+	struct timespec	dl;
+
+	dl.tv_sec = (time_t)(until / 1000000);
+	dl.tv_nsec = (long)(until % 1000000) * 1000;
+	u->u_lingering = 1;
+	__atomic_add_fetch(&u->u_sleeps, 1, __ATOMIC_RELAXED);
+	(void)pthread_cond_timedwait(&u->u_cond, &u->u_mtx, &dl);
+	u->u_lingering = 0;
+}
+
 static void
 usage_linger(struct usage *u)
 {
-	struct timespec	dl;
 	uint64_t	until;
 
 	if (u->u_pending == NULL || u->u_linger_us <= 0 || u->u_spilled)
@@ -545,15 +559,9 @@ usage_linger(struct usage *u)
 	 * have waited since its commit before: up to then, no longer. */
 	if (u->u_tick_until != 0 && u->u_tick_until < until)
 		until = u->u_tick_until;
-	dl.tv_sec = (time_t)(until / 1000000);
-	dl.tv_nsec = (long)(until % 1000000) * 1000;
 	while (u->u_more && !u->u_stop && u->u_npending < USAGE_BATCH_MAX &&
-	    util_now_us() < until) {
-		u->u_lingering = 1;
-		__atomic_add_fetch(&u->u_sleeps, 1, __ATOMIC_RELAXED);
-		(void)pthread_cond_timedwait(&u->u_cond, &u->u_mtx, &dl);
-		u->u_lingering = 0;
-	}
+	    util_now_us() < until)
+		usage_wait_until(u, until);
 }
 
 static void
@@ -593,7 +601,7 @@ usage_replay(struct usage *u)
 		    SQLITE_STATIC);
 		sqlite3_bind_int64(u->u_exists, 2, r->ur_started_at);
 		sqlite3_bind_int64(u->u_exists, 3, r->ur_started_at /
-		    3600000000);
+		    USAGE_HOUR_US);
 		/* As usage_insert() wrote them. */
 		usage_bind_text(u->u_exists, 4, r->ur_function, 1);
 		usage_bind_text(u->u_exists, 5, r->ur_tenant, 0);
@@ -748,15 +756,7 @@ usage_writer(void *arg)
 			now = util_now_us();
 			if (u->u_tick_until > now && u->u_more &&
 			    u->u_linger_us > 0 && !u->u_spilled) {
-				dl.tv_sec = (time_t)(u->u_tick_until / 1000000);
-				dl.tv_nsec = (long)(u->u_tick_until % 1000000) *
-				    1000;
-				u->u_lingering = 1;
-				__atomic_add_fetch(&u->u_sleeps, 1,
-				    __ATOMIC_RELAXED);
-				(void)pthread_cond_timedwait(&u->u_cond,
-				    &u->u_mtx, &dl);
-				u->u_lingering = 0;
+				usage_wait_until(u, u->u_tick_until);
 				continue;
 			}
 			u->u_tick_until = 0;

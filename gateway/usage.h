@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define USAGE_SCHEMA_VERSION	5
+/* The rollup index's hour, started_at / 3600000000 in its SQL (and in
+ * every query that seeks in it): microseconds an hour. */
+#define USAGE_HOUR_US		3600000000LL
 
 struct usage;
 
