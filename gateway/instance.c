@@ -183,19 +183,68 @@ instance_start_timeout(struct timer *t)
 
 static void	instance_spawned(struct spawn *);
 
+int
+instance_socket(const struct fn *fn, const char *rundir, unsigned seq,
+    char *path, const char **why)
+{
+	struct sockaddr_un	sun;
+	mode_t			um;
+	int			n, fd, e;
+
+	n = snprintf(path, INST_PATH_MAX, "%s/%s.%u.sock", rundir,
+	    fn->fn_name, seq);
+	if (n < 0 || n >= INST_PATH_MAX)
+		n = snprintf(path, INST_PATH_MAX, "%s/fn%d.%u.sock", rundir,
+		    fn->fn_index, seq);
+	if (n < 0 || n >= INST_PATH_MAX) {
+		path[0] = '\0';
+		*why = "runtime_dir is too long for a unix socket's path";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, (size_t)n);
+	*why = NULL;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	/* 0600 from the start (a socket is made 0777 less the umask): no
+	 * moment in which others could connect.  Only the loop thread
+	 * creates files.  A file left at the path (a socket of an fngw
+	 * that was killed) is removed only when it is there: a lookup
+	 * that finds nothing costs as much as the bind. */
+	um = umask(0177);
+	n = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (n == -1 && errno == EADDRINUSE && unlink(path) == 0)
+		n = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	(void)umask(um);
+	if (n == -1)
+		goto fail;
+	if (listen(fd, INST_BACKLOG) == -1 ||
+	    (geteuid() == 0 && chown(path, fn->fn_uid, fn->fn_gid) == -1)) {
+		e = errno;
+		(void)unlink(path);
+		errno = e;
+		goto fail;
+	}
+	return fd;
+fail:
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
 void
 instance_start(struct instance *inst, const struct config *cf)
 {
 	const struct fn		*fn = inst->i_fn;
-	const char		*rundir = cf->cf_runtime_dir;
-	struct sockaddr_un	 sun;
 	struct spawn		*sp = &inst->i_sp;
-	mode_t			 um;
-	int			 n;
+	const char		*why;
 	char			 msg[300];
 
 	inst->i_pid = -1;
-	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_lfd = -1;
+	inst->i_pidfd = inst->i_err = inst->i_fd = -1;
 	pstat_init(&inst->i_ps);
 	timer_init(&inst->i_timer, instance_start_timeout, inst);
 	timer_init(&inst->i_drain, instance_drain, inst);
@@ -203,45 +252,26 @@ instance_start(struct instance *inst, const struct config *cf)
 	inst->i_grace_ms = cf->cf_kill_grace_ms;
 
 	if (config_fn_trusted(fn, msg, sizeof(msg)) == -1) {
-		inst->i_path[0] = '\0';
+		/* A socket made ahead goes with it. */
 		instance_failed_start(inst, msg);
 		return;
 	}
-	n = snprintf(inst->i_path, sizeof(inst->i_path), "%s/%s.%u.sock",
-	    rundir, fn->fn_name, inst->i_seq);
-	if (n < 0 || (size_t)n >= sizeof(inst->i_path))
-		n = snprintf(inst->i_path, sizeof(inst->i_path),
-		    "%s/fn%d.%u.sock", rundir, fn->fn_index, inst->i_seq);
-	if (n < 0 || (size_t)n >= sizeof(inst->i_path)) {
-		inst->i_path[0] = '\0';
-		instance_failed_start(inst, "runtime_dir is too long for a "
-		    "unix socket's path");
+	if (inst->i_lfd == -1 && (inst->i_lfd = instance_socket(fn,
+	    cf->cf_runtime_dir, inst->i_seq, inst->i_path, &why)) == -1) {
+		if (why == NULL) {
+			(void)snprintf(msg, sizeof(msg), "socket %s: %s",
+			    inst->i_path, strerror(errno));
+			why = msg;
+		}
+		inst->i_path[0] = '\0';	/* nothing of ours there */
+		instance_failed_start(inst, why);
 		return;
 	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, inst->i_path, (size_t)n);
-	if ((inst->i_lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-	    0)) == -1)
-		goto fail;
-	/* 0600 from the start (a socket is made 0777 less the umask): no
-	 * moment in which others could connect.  Only the loop thread
-	 * creates files.  A file left at the path (a socket of an fngw
-	 * that was killed) is removed only when it is there: a lookup
-	 * that finds nothing costs as much as the bind. */
-	um = umask(0177);
-	n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
-	if (n == -1 && errno == EADDRINUSE && unlink(inst->i_path) == 0)
-		n = bind(inst->i_lfd, (struct sockaddr *)&sun, sizeof(sun));
-	(void)umask(um);
-	if (n == -1 || listen(inst->i_lfd, INST_BACKLOG) == -1)
-		goto fail;
-	if (geteuid() == 0 &&
-	    chown(inst->i_path, fn->fn_uid, fn->fn_gid) == -1)
-		goto fail;
 	if ((inst->i_envp = cgi_env_instance(fn)) == NULL) {
-		errno = ENOMEM;
-		goto fail;
+		(void)snprintf(msg, sizeof(msg), "environment: %s",
+		    strerror(ENOMEM));
+		instance_failed_start(inst, msg);
+		return;
 	}
 	cgi_spawn_prepare(sp, fn);
 	sp->sp_cpu = 0;		/* per request instead: see above */
@@ -253,13 +283,6 @@ instance_start(struct instance *inst, const struct config *cf)
 	/* In the loop: a cold request waits for this start. */
 	spawn_now(sp);
 	instance_spawned(sp);
-	return;
-fail:
-	n = errno;
-	fd_close(&inst->i_lfd);
-	(void)snprintf(msg, sizeof(msg), "socket %s: %s", inst->i_path,
-	    strerror(n));
-	instance_failed_start(inst, msg);
 }
 
 /* The probe: GET_VALUES for FCGI_MPXS_CONNS on a connection of its own. */

@@ -33,13 +33,15 @@ enum inst_state {
 	INST_STOPPING		/* told to go; until it is reaped */
 };
 
+#define INST_PATH_MAX	108		/* sun_path */
+
 struct instance {
 	struct pool	*i_pool;		/* pool.c's; borrowed */
 	const struct fn	*i_fn;			/* borrowed from the pool */
 	enum inst_state	 i_state;
 	TAILQ_ENTRY(instance) i_link;		/* in its pool's list */
 	unsigned	 i_seq;			/* for the socket's name */
-	char		 i_path[108];		/* the socket (sun_path) */
+	char		 i_path[INST_PATH_MAX];	/* the socket */
 	struct spawn	 i_sp;
 	char		**i_envp;
 	int		 i_lfd;			/* listening, until spawned */
@@ -74,11 +76,19 @@ struct instance {
 struct config;
 
 /*
- * Start inst (filled by pool.c: i_pool, i_fn, i_seq) under snapshot cf
- * (its runtime_dir and kill_grace).  The outcome comes through
- * pool_instance_ready() or pool_instance_gone().
+ * Start inst (filled by pool.c: i_pool, i_fn, i_seq, and i_lfd with
+ * i_path: a socket made ahead by instance_socket(), or -1) under
+ * snapshot cf (its runtime_dir and kill_grace).  The outcome comes
+ * through pool_instance_ready() or pool_instance_gone().
  */
 void	instance_start(struct instance *, const struct config *);
+/*
+ * The listening socket of fn's instance number seq in rundir, at path
+ * (INST_PATH_MAX bytes): mode 0600, owned by fn's user.  -1 with errno, and *why
+ * when the name cannot be made (else NULL).
+ */
+int	instance_socket(const struct fn *, const char *, unsigned, char *,
+	    const char **);
 /* Hand rq to the idle inst. */
 void	instance_serve(struct instance *, struct request *);
 /* Ask inst to go (close, SIGTERM its group, SIGKILL after grace). */

@@ -25,9 +25,11 @@
  * is kept by name: a function's counters (the status page's) and a
  * tenant's busy slots, so that a tenant's cap holds across a reload.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "instance.h"
@@ -37,6 +39,7 @@
 
 #define POOL_BACKOFF_MIN	100	/* ms */
 #define POOL_BACKOFF_MAX	10000
+#define POOL_NEXT_MS		50	/* after a start, its successor's socket */
 
 TAILQ_HEAD(instlist, instance);
 
@@ -84,6 +87,12 @@ struct pool {
 	uint64_t	 p_backoff_until;	/* loop_now() ms */
 	struct timer	 p_backoff;
 	char		 p_why[200];		/* the last start failure */
+	/* The listening socket of its next instance, made ahead once it
+	 * started one (pool_next_cb()): -1 while there is none. */
+	int		 p_next_fd;
+	unsigned	 p_next_seq;
+	char		 p_next_path[INST_PATH_MAX];
+	struct timer	 p_next;
 };
 
 struct pool_gen {
@@ -166,13 +175,17 @@ pool_old(const struct pool *p)
 	return p->p_gen != pool_current();
 }
 
+static void	pool_next_drop(struct pool *);
+
 static void
 pool_gen_free(struct pool_gen *g)
 {
 	size_t	i;
 
-	for (i = 0; i < g->g_npools; i++)
+	for (i = 0; i < g->g_npools; i++) {
 		timer_cancel(&g->g_pools[i].p_backoff);
+		pool_next_drop(&g->g_pools[i]);
+	}
 	LIST_REMOVE(g, g_link);
 	free(g->g_pools);
 	config_unref(g->g_cf);
@@ -211,6 +224,7 @@ pool_gc_cb(struct timer *t)
 
 static void	pool_keep_min(struct pool *);
 static void	pool_retire(struct instance *, const char *);
+static void	pool_next_cb(struct timer *);
 
 /* A generation for cf, made current. */
 static int
@@ -243,6 +257,8 @@ pool_gen_new(struct config *cf)
 		TAILQ_INIT(&p->p_others);
 		TAILQ_INIT(&p->p_need);
 		timer_init(&p->p_backoff, pool_backoff_cb, p);
+		p->p_next_fd = -1;
+		timer_init(&p->p_next, pool_next_cb, p);
 	}
 	g->g_cf = config_ref(cf);
 	LIST_INSERT_HEAD(&pool_gens, g, g_link);
@@ -266,10 +282,13 @@ pool_reload(struct config *cf)
 	if (pool_gen_new(cf) == -1)
 		return -1;
 	/* The old generation serves on what it holds; idle instances go
-	 * now, busy ones when their request ends (pool_give()). */
-	for (i = 0; old != NULL && i < old->g_npools; i++)
+	 * now, busy ones when their request ends (pool_give()).  A start
+	 * it still makes binds a socket of its own. */
+	for (i = 0; old != NULL && i < old->g_npools; i++) {
+		pool_next_drop(&old->g_pools[i]);
 		while ((inst = TAILQ_FIRST(&old->g_pools[i].p_idle)) != NULL)
 			pool_retire(inst, "the configuration was reloaded");
+	}
 	pool_warm_start();
 	timer_set(&pool_gc_timer, 1000);
 	return 0;
@@ -583,13 +602,62 @@ pool_start_one(struct pool *p)
 	}
 	inst->i_pool = p;
 	inst->i_fn = p->p_fn;
-	inst->i_seq = ++pool_seq;
+	if (p->p_next_fd != -1) {
+		inst->i_lfd = p->p_next_fd;
+		inst->i_seq = p->p_next_seq;
+		memcpy(inst->i_path, p->p_next_path, sizeof(inst->i_path));
+		p->p_next_fd = -1;
+	} else {
+		inst->i_lfd = -1;
+		inst->i_seq = ++pool_seq;
+	}
 	inst->i_state = INST_STARTING;
 	TAILQ_INSERT_TAIL(&p->p_others, inst, i_link);
 	p->p_live++;
 	p->p_cnt->c_started++;
+	/* The next start's socket, once this one is on its way. */
+	if (!pool_old(p) && !pool_draining)
+		timer_set(&p->p_next, POOL_NEXT_MS);
 	/* May call pool_instance_gone() before it returns. */
 	instance_start(inst, p->p_gen->g_cf);
+}
+
+/*
+ * A function that started an instance keeps the socket of its next one
+ * bound: a cold start then spends no time making a file in runtime_dir
+ * (bind() and chown() cost 0.1 ms after a pause when it is on a disk,
+ * as much as the rest of fngw's part of the start).  Made off the
+ * request's path, a little after the start that used the last one.
+ */
+static void
+pool_next_cb(struct timer *t)
+{
+	struct pool	*p = t->t_arg;
+	const char	*why;
+	unsigned	 seq;
+
+	if (p->p_next_fd != -1 || pool_old(p) || pool_draining)
+		return;
+	seq = ++pool_seq;
+	if ((p->p_next_fd = instance_socket(p->p_fn,
+	    p->p_gen->g_cf->cf_runtime_dir, seq, p->p_next_path, &why)) ==
+	    -1) {
+		/* The start that needs it makes it, and says why not. */
+		log_debug("fn=%s next instance's socket: %s", p->p_fn->fn_name,
+		    why != NULL ? why : strerror(errno));
+		return;
+	}
+	p->p_next_seq = seq;
+}
+
+static void
+pool_next_drop(struct pool *p)
+{
+	timer_cancel(&p->p_next);
+	if (p->p_next_fd == -1)
+		return;
+	fd_close(&p->p_next_fd);
+	(void)unlink(p->p_next_path);
 }
 
 static int
@@ -793,7 +861,13 @@ pool_warm_start(void)
 void
 pool_drain(void)
 {
+	struct pool_gen	*g;
+	size_t		 i;
+
 	pool_draining = 1;
+	LIST_FOREACH(g, &pool_gens, g_link)
+		for (i = 0; i < g->g_npools; i++)
+			pool_next_drop(&g->g_pools[i]);
 }
 
 int

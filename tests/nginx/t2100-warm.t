@@ -195,9 +195,30 @@ test_expect_success 'the function gets the environment as params, one process' '
 
 test_expect_success 'after idle_timeout the pool is back at zero' '
 	wait_for "[ \$(procs zero_fcgi) -eq 0 ]" 10 &&
-	[ -z "$(ls "$T"/zero.*.sock 2>/dev/null)" ] &&
 	hcurl /zero && [ "$code" = 200 ] && [ "$(body_val pid)" != "$pid1" ] &&
 	wait_for "[ -n \"\$(row cold_start)\" ]" 5 && [ "$(row cold_start)" = 1 ]
+'
+
+# unix_ino PATH: the inode of the unix socket listening at PATH (flags
+# __SO_ACCEPTCON; the connections it accepted show the path too).
+unix_ino() {
+	awk -v p="$1" '$8 == p && $4 == "00010000" { print $7 }' /proc/net/unix
+}
+
+test_expect_success 'at zero, the only socket left is the next start'"'"'s, bound ahead' '
+	wait_for "[ \$(procs zero_fcgi) -eq 0 ]" 10 &&
+	wait_for "[ \$(ls \"\$T\"/zero.*.sock 2>/dev/null | wc -l) -eq 1 ]" 5 &&
+	next=$(ls "$T"/zero.*.sock) && [ -S "$next" ] &&
+	[ "$(stat -c %a "$next")" = 600 ] &&
+	{ [ "$(id -u)" != 0 ] || [ "$(stat -c %U "$next")" = "$FN_USER" ]; } &&
+	ino=$(unix_ino "$next") && [ -n "$ino" ]
+'
+
+test_expect_success 'the cold start listens on that very socket' '
+	hcurl /zero && [ "$code" = 200 ] && zpid=$(body_val pid) &&
+	wait_for "[ -n \"\$(row cold_start)\" ]" 5 && [ "$(row cold_start)" = 1 ] &&
+	[ "$(readlink /proc/$zpid/fd/0)" = "socket:[$ino]" ] &&
+	[ -S "$next" ] && [ "$(unix_ino "$next")" = "$ino" ]
 '
 
 test_expect_success 'a client that goes away: aborted, and the instance stays warm' '
@@ -208,9 +229,12 @@ test_expect_success 'a client that goes away: aborted, and the instance stays wa
 '
 
 test_expect_success 'instance sockets: in runtime_dir, mode 0600, the function user' '
-	sock=$(ls "$T"/zero.*.sock) && [ -S "$sock" ] &&
-	[ "$(stat -c %a "$sock")" = 600 ] &&
-	{ [ "$(id -u)" != 0 ] || [ "$(stat -c %U "$sock")" = "$FN_USER" ]; }
+	for sock in "$T"/zero.*.sock; do
+		[ -S "$sock" ] && [ "$(stat -c %a "$sock")" = 600 ] &&
+		{ [ "$(id -u)" != 0 ] ||
+		  [ "$(stat -c %U "$sock")" = "$FN_USER" ]; } || return 1
+	done &&
+	[ "$(ls "$T"/zero.*.sock | wc -l)" -eq 2 ]
 '
 
 test_expect_success '32 concurrent requests grow the pool to exactly concurrency' '
