@@ -14,6 +14,10 @@
  * application answers management records); an answer, or an accept
  * followed by a close, means the program accepts.  That moment ends
  * init_us.  Then one connection is opened and kept (FCGI_KEEP_CONN).
+ * A request that waits for the start of an instance when none is busy
+ * (a cold start: nothing else could take it sooner) goes ahead on that
+ * connection right after the probe (instance_claim()), so that the
+ * program finds it when it accepts again, not a round trip later.
  *
  * Serve: BEGIN_REQUEST, the request's environment as PARAMS, the body
  * as STDIN records read from the spool without consuming it (so that a
@@ -98,7 +102,6 @@ instance_close_fd(struct instance *inst)
 		return;
 	loop_del(&inst->i_ev_fd);
 	fd_close(&inst->i_fd);
-	inst->i_probing = 0;
 	buf_reset(&inst->i_in);
 	buf_reset(&inst->i_out);
 }
@@ -119,7 +122,7 @@ instance_watch(struct instance *inst)
 }
 
 static int
-instance_connect(struct instance *inst)
+instance_dial(const struct instance *inst)
 {
 	struct sockaddr_un	sun;
 	int			fd;
@@ -136,9 +139,25 @@ instance_connect(struct instance *inst)
 		(void)close(fd);
 		return -1;
 	}
-	inst->i_fd = fd;
-	ev_init(&inst->i_ev_fd, fd, instance_fd_cb, inst);
+	return fd;
+}
+
+static int
+instance_connect(struct instance *inst)
+{
+	if ((inst->i_fd = instance_dial(inst)) == -1)
+		return -1;
+	ev_init(&inst->i_ev_fd, inst->i_fd, instance_fd_cb, inst);
 	return 0;
+}
+
+static void
+instance_close_probe(struct instance *inst)
+{
+	if (inst->i_pfd == -1)
+		return;
+	loop_del(&inst->i_ev_pfd);
+	fd_close(&inst->i_pfd);
 }
 
 /*
@@ -166,8 +185,21 @@ instance_measure(struct instance *inst, struct request *rq)
 static void
 instance_failed_start(struct instance *inst, const char *msg)
 {
+	struct request	*rq = inst->i_rq;
+
+	/* Its claimed request: the program never accepted it (it died,
+	 * or was killed, before it answered the probe ahead of it); it
+	 * waits again, first, as it would have all along. */
+	if (rq != NULL) {
+		instance_close_fd(inst);
+		inst->i_rq = NULL;
+		rq->rq_inst = NULL;
+		rq->rq_body_off = 0;
+	}
 	if (inst->i_path[0] != '\0')
 		(void)unlink(inst->i_path);
+	if (rq != NULL)
+		pool_unclaimed(rq);
 	pool_instance_gone(inst, 1, msg);
 }
 
@@ -244,7 +276,7 @@ instance_start(struct instance *inst, const struct config *cf)
 	char			 msg[300];
 
 	inst->i_pid = -1;
-	inst->i_pidfd = inst->i_err = inst->i_fd = -1;
+	inst->i_pidfd = inst->i_err = inst->i_fd = inst->i_pfd = -1;
 	pstat_init(&inst->i_ps);
 	timer_init(&inst->i_timer, instance_start_timeout, inst);
 	timer_init(&inst->i_drain, instance_drain, inst);
@@ -285,6 +317,15 @@ instance_start(struct instance *inst, const struct config *cf)
 	instance_spawned(sp);
 }
 
+static void	instance_probed(struct instance *);
+
+static void
+instance_probe_cb(struct ev *ev, uint32_t events)
+{
+	(void)events;
+	instance_probed(ev->ev_arg);
+}
+
 /* The probe: GET_VALUES for FCGI_MPXS_CONNS on a connection of its own. */
 static void
 instance_probe(struct instance *inst)
@@ -292,8 +333,9 @@ instance_probe(struct instance *inst)
 	uint8_t	rec[64];
 	size_t	len = fcgi_pair_size(15, 0);
 
-	if (instance_connect(inst) == -1)
+	if ((inst->i_pfd = instance_dial(inst)) == -1)
 		return;		/* dying: its reap says why */
+	ev_init(&inst->i_ev_pfd, inst->i_pfd, instance_probe_cb, inst);
 	fcgi_header_encode(rec, FCGI_GET_VALUES, 0, len, (8 - len % 8) % 8);
 	(void)fcgi_pair_encode(rec + FCGI_HEADER_LEN, "FCGI_MPXS_CONNS", 15,
 	    "", 0);
@@ -302,39 +344,70 @@ instance_probe(struct instance *inst)
 	 * side is closed for writing: the program reads the question, an
 	 * EOF after it, and goes back to accept() at once rather than wait
 	 * for us to hang up; the request it accepts next is what we send
-	 * once it answered. */
-	if (write(inst->i_fd, rec, FCGI_HEADER_LEN + len + (8 - len % 8) % 8)
-	    == (ssize_t)(FCGI_HEADER_LEN + len + (8 - len % 8) % 8))
-		(void)shutdown(inst->i_fd, SHUT_WR);
-	inst->i_probing = 1;
-	instance_watch(inst);
+	 * once it answered (or claimed, already behind the probe). */
+	if (write(inst->i_pfd, rec, FCGI_HEADER_LEN + len + (8 - len % 8) %
+	    8) == (ssize_t)(FCGI_HEADER_LEN + len + (8 - len % 8) % 8))
+		(void)shutdown(inst->i_pfd, SHUT_WR);
+	(void)loop_set(&inst->i_ev_pfd, EPOLLIN);
+}
+
+/* It accepts: init_us ends. */
+static void
+instance_ready(struct instance *inst)
+{
+	instance_close_probe(inst);
+	timer_cancel(&inst->i_timer);
+	inst->i_t_ready = util_now_us();
+	log_debug("fn=%s pid=%d instance ready in %llu us (exec at %llu, "
+	    "spawn back at %llu)%s", inst->i_fn->fn_name, (int)inst->i_pid,
+	    (unsigned long long)(inst->i_t_ready - inst->i_t_start),
+	    (unsigned long long)(inst->i_sp.sp_started_us - inst->i_t_start),
+	    (unsigned long long)(inst->i_t_spawned - inst->i_t_start),
+	    inst->i_rq != NULL ? ", its request sent ahead" : "");
+	/* No connection until there is a request to send on it: libfcgi
+	 * drops a connection that brings nothing within 2 s of accept(). */
+	pool_instance_ready(inst);
+}
+
+/* The probe's answer, or its end: 1 if the program accepted it. */
+static int
+instance_probe_read(struct instance *inst)
+{
+	uint8_t	buf[512];
+
+	if (read(inst->i_pfd, buf, sizeof(buf)) == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			/* Reset: it died with the probe still pending. */
+			instance_close_probe(inst);
+		return 0;
+	}
+	return 1;
 }
 
 static void
 instance_probed(struct instance *inst)
 {
-	uint8_t	buf[512];
-	ssize_t	n;
-
-	if ((n = read(inst->i_fd, buf, sizeof(buf))) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		/* Reset: it died with our connection still pending. */
-		instance_close_fd(inst);
-		return;
-	}
 	/* An answer, or it accepted and hung up: it accepts. */
-	instance_close_fd(inst);
-	timer_cancel(&inst->i_timer);
-	inst->i_t_ready = util_now_us();
-	log_debug("fn=%s pid=%d instance ready in %llu us (exec at %llu, "
-	    "spawn back at %llu)", inst->i_fn->fn_name, (int)inst->i_pid,
-	    (unsigned long long)(inst->i_t_ready - inst->i_t_start),
-	    (unsigned long long)(inst->i_sp.sp_started_us - inst->i_t_start),
-	    (unsigned long long)(inst->i_t_spawned - inst->i_t_start));
-	/* No connection until there is a request to send on it: libfcgi
-	 * drops a connection that brings nothing within 2 s of accept(). */
-	pool_instance_ready(inst);
+	if (instance_probe_read(inst))
+		instance_ready(inst);
+}
+
+/*
+ * It exited while starting with a request claimed: did it accept the
+ * probe (and so, perhaps, the request behind it) first?  The probe's
+ * answer or end, or anything on the request's connection, says so: then
+ * it went mid-request, and the request is judged as one (reaped below),
+ * never handed back to be run a second time.
+ */
+static int
+instance_accepted(struct instance *inst)
+{
+	uint8_t	b;
+
+	if (inst->i_pfd != -1 && instance_probe_read(inst))
+		return 1;
+	return inst->i_fd != -1 &&
+	    recv(inst->i_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
 }
 
 static void
@@ -393,15 +466,18 @@ instance_spawned(struct spawn *sp)
 	inst->i_err = sp->sp_err;
 	ev_init(&inst->i_ev_pid, inst->i_pidfd, instance_pid_cb, inst);
 	ev_init(&inst->i_ev_err, inst->i_err, instance_err_cb, inst);
+	pstat_open(&inst->i_ps, inst->i_pid);
 	if (inst->i_state != INST_STOPPING) {
 		/* The probe first: the program may be in accept() already
 		 * (the loop often runs again only once it blocks there),
-		 * and answers while the rest is done. */
+		 * and answers while the rest is done.  Then a request that
+		 * waits for it, right behind the probe. */
 		instance_probe(inst);
+		if (inst->i_pfd != -1)
+			pool_instance_spawned(inst);
 	}
 	(void)loop_set(&inst->i_ev_pid, EPOLLIN);
 	(void)loop_set(&inst->i_ev_err, EPOLLIN);
-	pstat_open(&inst->i_ps, inst->i_pid);
 	if (inst->i_state == INST_STOPPING)
 		instance_signal(inst, SIGKILL);
 }
@@ -413,7 +489,7 @@ instance_spawned(struct spawn *sp)
 static int
 instance_held(struct instance *inst)
 {
-	if (inst_holding == 0 || inst->i_probing)
+	if (inst_holding == 0)
 		return 0;
 	if (inst->i_held)
 		return 1;
@@ -560,7 +636,7 @@ instance_body(struct request *rq)
 	int		 filled;
 
 	if (inst == NULL || inst->i_rq != rq || inst->i_fd == -1 ||
-	    inst->i_probing || inst->i_stdin_ended)
+	    inst->i_stdin_ended)
 		return;
 	/*
 	 * Fill up to INST_OUT_HIGH, flush, and go on while the socket took
@@ -616,13 +692,10 @@ again:
 		goto again;
 }
 
-void
-instance_serve(struct instance *inst, struct request *rq)
+/* Its connection and request state, for rq. */
+static void
+instance_attach(struct instance *inst, struct request *rq)
 {
-	const struct fn	*fn = inst->i_fn;
-	const char	*err;
-
-	inst->i_state = INST_BUSY;
 	inst->i_rq = rq;
 	inst->i_rq_seen = inst->i_stdin_ended = inst->i_paused = 0;
 	inst->i_lost = 0;
@@ -630,17 +703,72 @@ instance_serve(struct instance *inst, struct request *rq)
 	inst->i_sent = 0;
 	rq->rq_inst = inst;
 	rq->rq_state = RQ_RUNNING;
-	rq->rq_t_spawn = util_now_us();
 	rq->rq_body_off = 0;
 	buf_reset(&inst->i_in);
 	buf_reset(&inst->i_out);
+}
+
+static void
+instance_abort_record(struct instance *inst)
+{
+	uint8_t	rec[FCGI_HEADER_LEN];
+
+	fcgi_header_encode(rec, FCGI_ABORT_REQUEST, INST_ID, 0, 0);
+	(void)buf_append(&inst->i_out, rec, sizeof(rec));
+}
+
+int
+instance_claim(struct instance *inst, struct request *rq)
+{
+	const char	*err;
+
+	instance_attach(inst, rq);
+	if (instance_connect(inst) == -1 ||
+	    instance_begin(inst, rq, &err) == -1) {
+		instance_close_fd(inst);
+		goto undo;
+	}
+	/* Its CPU and peak memory count from here: the program may run it
+	 * before we see that it accepted, and what it spent starting goes
+	 * to its first request rather than nowhere. */
+	pstat_mark(&inst->i_ps);
+	/* The params, and the body as far as it came (its end too, when
+	 * it is all in): the rest goes as it comes (request_body()). */
+	instance_body(rq);
+	if (inst->i_fd != -1)
+		return 0;
+	/* The socket refused it: no program listens there any more. */
+undo:
+	inst->i_rq = NULL;
+	rq->rq_inst = NULL;
+	rq->rq_state = RQ_WAITING;
+	return -1;
+}
+
+void
+instance_serve(struct instance *inst, struct request *rq)
+{
+	const struct fn	*fn = inst->i_fn;
+	const char	*err;
+	int		 claimed = inst->i_rq == rq;
+
+	inst->i_state = INST_BUSY;
+	if (!claimed)
+		instance_attach(inst, rq);
+	rq->rq_t_spawn = util_now_us();
 	rq->rq_deadline.t_cb = instance_deadline;
 	timer_set(&rq->rq_deadline, fn->fn_timeout_ms);
-	if (inst->i_fd == -1 && instance_connect(inst) == -1) {
+	if (claimed) {
+		/* Sent while it started; its connection may have broken
+		 * since (it hung up before answering: sent again, once). */
+		if (inst->i_fd == -1) {
+			instance_lost(inst);
+			return;
+		}
+	} else if (inst->i_fd == -1 && instance_connect(inst) == -1) {
 		instance_lost(inst);	/* nothing went: it may be retried */
 		return;
-	}
-	if (instance_begin(inst, rq, &err) == -1) {
+	} else if (instance_begin(inst, rq, &err) == -1) {
 		/* Nothing was sent: the instance stays as good as it was. */
 		buf_reset(&inst->i_out);
 		request_fail(rq, 502, "bad_gateway", err);
@@ -659,6 +787,10 @@ instance_serve(struct instance *inst, struct request *rq)
 		rq->rq_qtimer.t_cb = instance_cpu_check;
 		timer_set(&rq->rq_qtimer, fn->fn_cpu_ms);
 	}
+	/* Aborted while its instance started: as it would have been had
+	 * it been running (instance_abort()). */
+	if (claimed && rq->rq_kill_reason != 0)
+		instance_abort_record(inst);
 	instance_body(rq);
 }
 
@@ -840,14 +972,22 @@ static void
 instance_fd_cb(struct ev *ev, uint32_t events)
 {
 	struct instance	*inst = ev->ev_arg;
+	uint8_t		 b;
 
-	if (inst->i_probing) {
-		if (events & EPOLLOUT)
-			if (instance_flush(inst) == -1)
-				return;
-		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-			instance_probed(inst);
-		return;
+	if (inst->i_state == INST_STARTING && (events & (EPOLLIN |
+	    EPOLLHUP | EPOLLERR))) {
+		/* A claimed request's connection.  An answer on it: the
+		 * program is past the probe (accept() takes them in order),
+		 * whether or not the probe's answer was read yet. */
+		if (recv(inst->i_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
+			instance_ready(inst);
+		else {
+			/* Reset (it died) or closed unanswered: the probe's
+			 * answer or the reap tells which (instance_serve(),
+			 * instance_failed_start()). */
+			instance_close_fd(inst);
+			return;
+		}
 	}
 	if ((events & EPOLLOUT) && instance_flush(inst) == -1)
 		return;
@@ -930,13 +1070,13 @@ void
 instance_abort(struct request *rq, int reason)
 {
 	struct instance	*inst = rq->rq_inst;
-	uint8_t		 rec[FCGI_HEADER_LEN];
 
 	if (rq->rq_kill_reason != 0)
 		return;
 	rq->rq_kill_reason = reason;
 	rq->rq_outcome = reason == 400 ? "rejected" : "aborted";
-	if (inst == NULL || inst->i_state != INST_BUSY)
+	if (inst == NULL || (inst->i_state != INST_BUSY &&
+	    inst->i_state != INST_STARTING))
 		return;
 	if (pool_is_draining()) {
 		/* fngw stops: what still runs is killed, not waited for. */
@@ -945,15 +1085,16 @@ instance_abort(struct request *rq, int reason)
 		instance_signal(inst, SIGKILL);
 		return;
 	}
-	if (inst->i_fd == -1)
+	/* Claimed by a starting instance: what was sent may already be
+	 * read, and run; the abort follows once it accepts. */
+	if (inst->i_state == INST_STARTING || inst->i_fd == -1)
 		return;
 	/*
 	 * FCGI_ABORT_REQUEST (FastCGI 1.0, 5.4), the end of its stdin, and
 	 * then its reply is read to END_REQUEST and dropped: the instance
 	 * stays warm, and the timeout still bounds it.
 	 */
-	fcgi_header_encode(rec, FCGI_ABORT_REQUEST, INST_ID, 0, 0);
-	(void)buf_append(&inst->i_out, rec, sizeof(rec));
+	instance_abort_record(inst);
 	instance_body(rq);
 	/*
 	 * Paused, because the web server had stopped reading: it reads no
@@ -1112,10 +1253,15 @@ instance_pid_cb(struct ev *ev, uint32_t events)
 
 	(void)events;
 	inst->i_dead = 1;
+	/* Starting with a request claimed: if it went past the probe, the
+	 * request may have run; it is judged as one that did. */
+	if (inst->i_state == INST_STARTING && inst->i_rq != NULL &&
+	    instance_accepted(inst))
+		instance_ready(inst);
 	/* What it wrote before it went is still in the socket: read it, so
 	 * that a reply it finished counts before its exit does. */
 	while (inst->i_fd != -1 && inst->i_rq != NULL && !inst->i_paused &&
-	    !inst->i_probing && inst->i_state == INST_BUSY) {
+	    inst->i_state == INST_BUSY) {
 		size_t	before = inst->i_in.b_len;
 
 		instance_read(inst);
@@ -1139,6 +1285,7 @@ instance_pid_cb(struct ev *ev, uint32_t events)
 	loop_del(&inst->i_ev_pid);
 	fd_close(&inst->i_pidfd);
 	instance_close_fd(inst);
+	instance_close_probe(inst);
 	if (inst->i_err != -1)
 		instance_err_cb(&inst->i_ev_err, EPOLLIN);
 	if (inst->i_rq != NULL && inst->i_rq->rq_max_rss_kb == 0)
@@ -1156,6 +1303,7 @@ instance_stop(struct instance *inst, const char *why)
 		return;
 	inst->i_state = INST_STOPPING;
 	inst->i_why = why;
+	instance_close_probe(inst);
 	log_info("fn=%s pid=%d stopping the instance: %s", inst->i_fn->fn_name,
 	    (int)inst->i_pid, why);
 	timer_cancel(&inst->i_timer);
@@ -1197,6 +1345,7 @@ instance_free(struct instance *inst)
 {
 	instance_unhold(inst);
 	instance_close_fd(inst);
+	instance_close_probe(inst);
 	timer_cancel(&inst->i_timer);
 	timer_cancel(&inst->i_drain);
 	if (inst->i_pidfd != -1) {

@@ -47,13 +47,13 @@ struct instance {
 	int		 i_lfd;			/* listening, until spawned */
 	pid_t		 i_pid;			/* -1 once reaped */
 	int		 i_pidfd, i_err, i_fd;
-	int		 i_probing;		/* i_fd is the probe */
-	struct ev	 i_ev_pid, i_ev_err, i_ev_fd;
+	int		 i_pfd;			/* the probe, until ready */
+	struct ev	 i_ev_pid, i_ev_err, i_ev_fd, i_ev_pfd;
 	struct timer	 i_timer;	/* start deadline; idle; cpu; grace */
 	struct timer	 i_drain;	/* an aborted reply, read and dropped */
 	struct buf	 i_in, i_out;		/* FastCGI records */
 	struct buf	 i_errline;		/* a partial stderr line */
-	struct request	*i_rq;			/* when busy */
+	struct request	*i_rq;	/* when busy; starting: claimed */
 	int		 i_rq_seen;		/* i_rq got a record back */
 	int		 i_stdin_ended;		/* empty FCGI_STDIN sent */
 	int		 i_held;		/* in instance_hold()'s list */
@@ -89,8 +89,17 @@ void	instance_start(struct instance *, const struct config *);
  */
 int	instance_socket(const struct fn *, const char *, unsigned, char *,
 	    const char **);
-/* Hand rq to the idle inst. */
+/* Hand rq to the idle inst, or to the one that claimed it, now ready. */
 void	instance_serve(struct instance *, struct request *);
+/*
+ * While inst starts (spawned, probed, not yet answered): send rq, which
+ * waits for it, ahead on a connection of its own that waits in the
+ * socket's backlog behind the probe, so that the program finds it as
+ * soon as it answered.  rq stays with inst (RQ_RUNNING, inst->i_rq)
+ * until inst is ready (pool_instance_ready()) or its start failed,
+ * which hands rq back to the pool.  0, or -1: nothing went, rq waits on.
+ */
+int	instance_claim(struct instance *, struct request *);
 /* Ask inst to go (close, SIGTERM its group, SIGKILL after grace). */
 void	instance_stop(struct instance *, const char *);
 /* At exit: SIGTERM inst's group, SIGKILL after up to 1 s, reap it. */

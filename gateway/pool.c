@@ -329,6 +329,19 @@ pool_count(const struct pool *p, enum inst_state st)
 	return n;
 }
 
+/* Starting instances that claimed no request (a waiting one will get
+ * each of them). */
+static int
+pool_starting_free(const struct pool *p)
+{
+	const struct instance	*inst;
+	int			 n = 0;
+
+	TAILQ_FOREACH(inst, &p->p_others, i_link)
+		n += inst->i_state == INST_STARTING && inst->i_rq == NULL;
+	return n;
+}
+
 /* No instance lives and none may start yet: nothing can serve. */
 static int
 pool_dead(const struct pool *p)
@@ -671,8 +684,7 @@ pool_may_start(const struct pool *p)
 static void
 pool_grow(struct pool *p)
 {
-	while (p->p_waiting > pool_count(p, INST_STARTING) &&
-	    pool_may_start(p))
+	while (p->p_waiting > pool_starting_free(p) && pool_may_start(p))
 		pool_start_one(p);
 }
 
@@ -756,15 +768,35 @@ pool_idle_cb(struct timer *t)
 		pool_retire(inst, "idle past idle_timeout");
 }
 
-/* inst is ready for a request: the first waiting one, else it idles. */
+/* rq waited for inst to start: a cold start, billed for the part of the
+ * start it saw. */
+static void
+pool_cold(struct instance *inst, struct request *rq)
+{
+	uint64_t	waited, init;
+
+	rq->rq_cold = 1;
+	waited = util_now_us() - rq->rq_t_routed;
+	init = inst->i_t_ready - inst->i_t_start;
+	rq->rq_init_us = init < waited ? init : waited;
+	inst->i_pool->p_cnt->c_cold_starts++;
+}
+
+/* inst is ready for a request: its claimed one, else the first waiting
+ * one, else it idles. */
 static void
 pool_give(struct instance *inst, int fresh)
 {
 	struct pool	*p = inst->i_pool;
 	const struct fn	*fn = p->p_fn;
 	struct request	*rq;
-	uint64_t	 waited, init;
 
+	if ((rq = inst->i_rq) != NULL) {
+		/* Its claimed request, sent ahead while it started. */
+		pool_cold(inst, rq);
+		instance_serve(inst, rq);
+		return;
+	}
 	if (fn->fn_max_requests > 0 && inst->i_served >= fn->fn_max_requests) {
 		p->p_cnt->c_recycled++;
 		pool_retire(inst, "served max_requests");
@@ -774,15 +806,8 @@ pool_give(struct instance *inst, int fresh)
 	if ((rq = TAILQ_FIRST(&p->p_need)) != NULL) {
 		TAILQ_REMOVE(&p->p_need, rq, rq_qlink);
 		p->p_waiting--;
-		if (fresh) {
-			/* It waited for this instance to start: a cold
-			 * start, billed for the part of the start it saw. */
-			rq->rq_cold = 1;
-			waited = util_now_us() - rq->rq_t_routed;
-			init = inst->i_t_ready - inst->i_t_start;
-			rq->rq_init_us = init < waited ? init : waited;
-			p->p_cnt->c_cold_starts++;
-		}
+		if (fresh)
+			pool_cold(inst, rq);
 		instance_serve(inst, rq);
 		return;
 	}
@@ -796,6 +821,43 @@ pool_give(struct instance *inst, int fresh)
 	inst->i_timer.t_cb = pool_idle_cb;
 	inst->i_timer.t_arg = inst;
 	timer_set(&inst->i_timer, fn->fn_idle_timeout_ms);
+}
+
+/*
+ * inst was just spawned: when a request waits for it and no instance is
+ * busy (a cold start: no other could take the request sooner, and none
+ * can once it was sent), the first one goes ahead (instance_claim()).
+ * With one busy, it stays in line for whichever instance comes first.
+ */
+void
+pool_instance_spawned(struct instance *inst)
+{
+	struct pool	*p = inst->i_pool;
+	struct request	*rq;
+
+	if ((rq = TAILQ_FIRST(&p->p_need)) == NULL ||
+	    pool_count(p, INST_BUSY) > 0 || instance_claim(inst, rq) == -1)
+		return;
+	TAILQ_REMOVE(&p->p_need, rq, rq_qlink);
+	p->p_waiting--;
+}
+
+void
+pool_unclaimed(struct request *rq)
+{
+	struct pool	*p = pool_of(rq->rq_fn);
+
+	if (rq->rq_kill_reason != 0) {
+		/* Aborted meanwhile, never run: it ends as a waiting
+		 * request would have (request_abort()). */
+		rq->rq_state = RQ_PARAMS;
+		rq->rq_hdr_sent = 1;
+		request_finish(rq);
+		return;
+	}
+	rq->rq_state = RQ_WAITING;
+	TAILQ_INSERT_HEAD(&p->p_need, rq, rq_qlink);
+	p->p_waiting++;
 }
 
 void

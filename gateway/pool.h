@@ -70,10 +70,13 @@ void	pool_drain(void);		/* shutting down: keep no minimum */
 int	pool_is_draining(void);
 void	pool_stop_all(void);		/* at exit: kill and reap them all */
 /* From instance.c: what became of an instance. */
+void	pool_instance_spawned(struct instance *); /* may claim a request */
 void	pool_instance_ready(struct instance *);	/* accepting now */
 void	pool_instance_done(struct instance *);	/* its request ended */
 /* Reaped (or never started: start_failed); inst is freed. */
 void	pool_instance_gone(struct instance *, int, const char *);
+/* The request inst had claimed, never accepted: it waits again. */
+void	pool_unclaimed(struct request *);
 /* rq's instance went away before answering: send rq again, once. */
 void	pool_retry(struct request *);
 

@@ -12,11 +12,16 @@
  *	overload	END_REQUEST with FCGI_OVERLOADED
  *	hangup		nothing: it hangs up at once (and lives)
  *	ok		a valid reply "ok", on a kept connection
+ *	ahead		a valid reply "ahead=N", on a kept connection: N is 1
+ *			when, as it read fngw's first probe and before it
+ *			answered it, another connection already waited to be
+ *			accepted (fngw sent a cold start's request ahead)
  *
  * It answers GET_VALUES (fngw's readiness probe) like any application.
  * No libfcgi: the records are written by hand.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +89,8 @@ end_request(int fd, int id, int proto)
 	record(fd, 1, 3, id, b, 8);
 }
 
+static int	ahead = -1;	/* "ahead": seen at the first probe */
+
 /* Read records until an empty STDIN; answer GET_VALUES.  -1 at EOF. */
 static int
 read_request(int fd)
@@ -99,6 +106,11 @@ read_request(int fd)
 		if (full_read(fd, body, len) == -1)
 			return -1;
 		if (h[1] == 9) {		/* GET_VALUES */
+			if (ahead == -1) {
+				struct pollfd	pfd = { 0, POLLIN, 0 };
+
+				ahead = poll(&pfd, 1, 0) == 1;
+			}
 			record(fd, 1, 10, 0, NULL, 0);
 			continue;
 		}
@@ -147,7 +159,16 @@ main(int argc, char **argv)
 				end_request(fd, 1, 2);
 			else if (strcmp(how, "hangup") == 0)
 				;
-			else {
+			else if (strcmp(how, "ahead") == 0) {
+				char	r[64];
+				int	n = snprintf(r, sizeof(r), "Content-Type: "
+				    "text/plain\r\n\r\nahead=%d\n", ahead);
+
+				record(fd, 1, 6, 1, r, (size_t)n);
+				record(fd, 1, 6, 1, NULL, 0);
+				end_request(fd, 1, 0);
+				keep = 1;
+			} else {
 				record(fd, 1, 6, 1, ok, strlen(ok));
 				record(fd, 1, 6, 1, NULL, 0);
 				end_request(fd, 1, 0);

@@ -19,6 +19,12 @@ ini=$T/proto.ini
 	# The one instance started with the gateway: kept.1.sock.
 	printf '[fn.kept]\nroute = ^/kept$\nexec = @BIN@/counter_fcgi\n'
 	printf 'mode = fastcgi\nmin_instances = 1\n'
+	# Does a request wait in the socket when the probe is read?
+	printf '[fn.ahead]\nroute = ^/ahead$\nexec = @BIN@/badproto_fcgi\n'
+	printf 'args = ahead\nmode = fastcgi\n'
+	printf '[fn.aheadkept]\nroute = ^/aheadkept$\n'
+	printf 'exec = @BIN@/badproto_fcgi\nargs = ahead\nmode = fastcgi\n'
+	printf 'min_instances = 1\n'
 } >"$ini"
 # What a killed fngw leaves: a file at the path of that socket.
 : >"$T/kept.1.sock"
@@ -76,8 +82,18 @@ test_expect_success 'an instance socket: made over a file left at its path, 0600
 	fi
 '
 
+test_expect_success 'a cold start'"'"'s request waits in the socket, behind the probe' '
+	fcgi_request GET /ahead >out && [ "$(cgi_status out)" = 200 ] &&
+	resp_body out | grep -qx "ahead=1"
+'
+
+test_expect_success 'one started with nothing waiting found none (the check holds)' '
+	fcgi_request GET /aheadkept >out && [ "$(cgi_status out)" = 200 ] &&
+	resp_body out | grep -qx "ahead=0"
+'
+
 test_expect_success 'every request has its usage row, none lost' '
-	wait_for "[ \$(db \"select count(*) from invocations\") -eq 12 ]" 5 &&
+	wait_for "[ \$(db \"select count(*) from invocations\") -eq 14 ]" 5 &&
 	[ "$(db "select count(*) from invocations where status = 502")" -eq 6 ]
 '
 

@@ -14,6 +14,10 @@ for n in zero kept grow recyc crashy hangy fullq acmea other cpuh rssh \
 	cp "$T/bin/counter_fcgi" "$T/bin/${n}_fcgi" || test_fatal "cp"
 done
 cp "$(command -v sleep)" "$T/bin/mute_sleep" || test_fatal "cp sleep"
+cp "$T/bin/counter_fcgi" "$T/bin/slowc_fcgi" || test_fatal "cp"
+# A program that takes a second to start (and then accepts).
+printf '#!/bin/sh\nsleep 1\nexec "%s/bin/slowc_fcgi"\n' "$T" >"$T/bin/slowup" ||
+    test_fatal "slowup"
 chmod 0755 "$T"/bin/*
 
 start_gateway - <<'INI'
@@ -117,6 +121,12 @@ concurrency = 1
 route = ^/bad$
 exec = @BIN@/exit3
 mode = fastcgi
+
+[fn.slowup]
+route = ^/slowup$
+exec = @BIN@/slowup
+mode = fastcgi
+concurrency = 1
 
 [fn.mute]
 route = ^/mute$
@@ -235,6 +245,14 @@ test_expect_success 'instance sockets: in runtime_dir, mode 0600, the function u
 		  [ "$(stat -c %U "$sock")" = "$FN_USER" ]; } || return 1
 	done &&
 	[ "$(ls "$T"/zero.*.sock | wc -l)" -eq 2 ]
+'
+
+test_expect_success 'a client gone during a cold start: its request went ahead, ran, is billed' '
+	CURL_TIMEOUT=0.3 hcurl /slowup; [ "$curl_rc" = 28 ] &&
+	wait_for "[ \$(db \"select count(*) from invocations where function = '"'"'slowup'"'"'\") -eq 1 ]" 10 &&
+	[ "$(db "select outcome, cold_start, init_us > 500000 from invocations where function = '"'"'slowup'"'"'")" = "aborted|1|1" ] &&
+	hcurl /slowup && [ "$code" = 200 ] && [ "$(body_val count)" = 2 ] &&
+	[ "$(procs slowc_fcgi)" -eq 1 ]
 '
 
 test_expect_success '32 concurrent requests grow the pool to exactly concurrency' '
