@@ -84,8 +84,8 @@ struct config;
 void	instance_start(struct instance *, const struct config *);
 /*
  * The listening socket of fn's instance number seq in rundir, at path
- * (INST_PATH_MAX bytes): mode 0600, owned by fn's user.  -1 with errno, and *why
- * when the name cannot be made (else NULL).
+ * (INST_PATH_MAX bytes): mode 0600, owned by fn's user.  -1 with errno,
+ * and *why when the name cannot be made (else NULL).
  */
 int	instance_socket(const struct fn *, const char *, unsigned, char *,
 	    const char **);

@@ -39,7 +39,7 @@
 
 #define POOL_BACKOFF_MIN	100	/* ms */
 #define POOL_BACKOFF_MAX	10000
-#define POOL_NEXT_MS		50	/* after a start, its successor's socket */
+#define POOL_NEXT_MS		50	/* ms: a start, then the next socket */
 
 TAILQ_HEAD(instlist, instance);
 

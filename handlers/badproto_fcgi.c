@@ -161,7 +161,9 @@ main(int argc, char **argv)
 				;
 			else if (strcmp(how, "ahead") == 0) {
 				char	r[64];
-				int	n = snprintf(r, sizeof(r), "Content-Type: "
+				int	n;
+
+				n = snprintf(r, sizeof(r), "Content-Type: "
 				    "text/plain\r\n\r\nahead=%d\n", ahead);
 
 				record(fd, 1, 6, 1, r, (size_t)n);
