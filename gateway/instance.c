@@ -466,16 +466,15 @@ instance_spawned(struct spawn *sp)
 	inst->i_err = sp->sp_err;
 	ev_init(&inst->i_ev_pid, inst->i_pidfd, instance_pid_cb, inst);
 	ev_init(&inst->i_ev_err, inst->i_err, instance_err_cb, inst);
-	pstat_open(&inst->i_ps, inst->i_pid);
-	if (inst->i_state != INST_STOPPING) {
-		/* The probe first: the program may be in accept() already
-		 * (the loop often runs again only once it blocks there),
-		 * and answers while the rest is done.  Then a request that
-		 * waits for it, right behind the probe. */
+	/* The probe first: the program may be in accept() already (the
+	 * loop often runs again only once it blocks there), and answers
+	 * while the rest is done.  Then its /proc files (a claim marks its
+	 * CPU), and a request that waits for it, right behind the probe. */
+	if (inst->i_state != INST_STOPPING)
 		instance_probe(inst);
-		if (inst->i_pfd != -1)
-			pool_instance_spawned(inst);
-	}
+	pstat_open(&inst->i_ps, inst->i_pid);
+	if (inst->i_state != INST_STOPPING && inst->i_pfd != -1)
+		pool_instance_spawned(inst);
 	(void)loop_set(&inst->i_ev_pid, EPOLLIN);
 	(void)loop_set(&inst->i_ev_err, EPOLLIN);
 	if (inst->i_state == INST_STOPPING)
