@@ -15,6 +15,10 @@
  * total).  Memory is VmHWM of /proc/PID/status after the high-water
  * mark was reset to the current resident set through
  * /proc/PID/clear_refs: the peak since the mark, baseline included.
+ * Unless no page fault came since the mark and the resident set is no
+ * larger than it was then: /proc/PID/stat says both for less than half
+ * the cost of /proc/PID/status, and pages come in only through faults,
+ * so the peak is then the resident set at the mark.
  * pstat_take() reads the figures and marks again at once, so that
  * nothing the process spends between two calls is lost or counted
  * twice.  The pid must stay the caller's child, unreaped, while open.
@@ -28,11 +32,14 @@
 
 struct pstat {
 	int		 ps_status_fd;	/* /proc/PID/status, kept for pread() */
+	int		 ps_stat_fd;	/* /proc/PID/stat: faults, resident */
 	int		 ps_clear_fd;	/* /proc/PID/clear_refs; -1: not ours */
 	clockid_t	 ps_clock;	/* its CPU-time clock (exact) */
 	int		 ps_have_clock;
 	uint64_t	 ps_ns0, ps_user0, ps_prof0;	/* at the mark */
 	int		 ps_marked;
+	uint64_t	 ps_flt0, ps_kb0;	/* faults, resident kB: base */
+	int		 ps_based;
 };
 
 void		pstat_init(struct pstat *);	/* nothing open */

@@ -5,6 +5,7 @@
 #include "pstat.h"
 
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <signal.h>
@@ -46,6 +47,9 @@ child(int in, int out)
 				memset(p, 1, HOG);
 				(void)munmap(p, HOG);
 			}
+			break;
+		case 'r':	/* a name as awkward as a program's may be */
+			(void)prctl(PR_SET_NAME, "x) (y z", 0, 0, 0);
 			break;
 		default:
 			break;
@@ -128,9 +132,32 @@ main(void)
 	ok(r == 0 && kb < HOG / 2048, "and the peak was reset by the take "
 	    "(%llu kB)", (unsigned long long)kb);
 
+	/*
+	 * With no page fault since the last take, the peak is the
+	 * resident set then (/proc/PID/stat); /proc/PID/status is read
+	 * only after faults.  Seen by taking status away: the figure stays
+	 * without a fault, and is unknown (0) after one.
+	 */
+	ask(cmd[1], ack[0], 'r');
+	(void)pstat_take(&ps, &user, &sys, &kb);
+	ask(cmd[1], ack[0], 'n');
+	(void)pstat_take(&ps, &user, &sys, &kb);
+	(void)close(ps.ps_status_fd);
+	ps.ps_status_fd = -1;
+	ask(cmd[1], ack[0], 'n');
+	r = pstat_take(&ps, &user, &sys, &kb);
+	ok(r == 0 && kb > 0 && kb < HOG / 2048, "no fault: the peak without "
+	    "/proc/PID/status, whatever the name (%llu kB)",
+	    (unsigned long long)kb);
+	ask(cmd[1], ack[0], 'm');
+	r = pstat_take(&ps, &user, &sys, &kb);
+	ok(r == 0 && kb == 0, "faults: the peak needs /proc/PID/status "
+	    "(%llu kB)", (unsigned long long)kb);
+
 	pstat_close(&ps);
 	pstat_close(&ps);
-	ok(ps.ps_status_fd == -1 && ps.ps_clear_fd == -1 &&
+	ok(ps.ps_status_fd == -1 && ps.ps_stat_fd == -1 &&
+	    ps.ps_clear_fd == -1 &&
 	    pstat_cpu(&ps, &user, &sys) == -1, "closed (twice): no figures");
 	close(cmd[1]);
 	(void)waitpid(pid, NULL, 0);
