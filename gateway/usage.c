@@ -911,6 +911,34 @@ usage_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
  * or, were the reader to finish just then, would copy the whole backlog
  * with every request's END waiting for it.  The next commit asks again.
  */
+/*
+ * Before the writer is held: the database file's pages copied so far,
+ * then the WAL, to the disk.  The held copy's own syncs (SQLite's: the
+ * WAL before it copies, the database after) then have only what came
+ * since, not the whole cycle's pages: they took 1.1 and 1.5 ms with
+ * every request's END waiting, and take 0.5 and 0.3 after this (perf
+ * trace of fdatasync under warm load).  Through the checkpoint
+ * connection's own files (SQLite's VFS), so no descriptor of ours is
+ * ever closed on the database: that would drop SQLite's POSIX locks.
+ */
+static void
+usage_presync_file(sqlite3 *db, int op)
+{
+	sqlite3_file	*f = NULL;
+
+	if (sqlite3_file_control(db, "main", op, &f) == SQLITE_OK &&
+	    f != NULL && f->pMethods != NULL)
+		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL |
+		    SQLITE_SYNC_DATAONLY);
+}
+
+static void
+usage_presync(sqlite3 *db)
+{
+	usage_presync_file(db, SQLITE_FCNTL_FILE_POINTER);
+	usage_presync_file(db, SQLITE_FCNTL_JOURNAL_POINTER);
+}
+
 static void
 usage_checkpoint(struct usage *u)
 {
@@ -928,6 +956,7 @@ usage_checkpoint(struct usage *u)
 		if (i > 0 && done == before)
 			return;		/* a reader's snapshot */
 	}
+	usage_presync(u->u_ckdb);
 	if (log - done > __atomic_load_n(&u->u_ckheld_max, __ATOMIC_RELAXED))
 		__atomic_store_n(&u->u_ckheld_max, log - done,
 		    __ATOMIC_RELAXED);
