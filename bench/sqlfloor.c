@@ -5,7 +5,7 @@
  * before its request ends pays.  bench/standing.sh compiles it (cc -O2
  * -lsqlite3) and runs it for the batch sizes fngw's writer reached.
  *
- *	sqlfloor SCHEMA_DB SCRATCH_DB BATCH ROWS
+ *	sqlfloor SCHEMA_DB SCRATCH_DB BATCH ROWS [RATE]
  *
  * It creates SCRATCH_DB afresh with the tables and indexes of
  * SCHEMA_DB (a ledger fngw made, so the schema is fngw's, whatever its
@@ -20,8 +20,20 @@
  * b-tree inserts into the table and its indexes, the WAL frames and
  * their checksums, the locks, and the checkpoints.  No thread, no
  * hand-off, no wake-up: fngw's writer thread pays those on top.
+ *
+ * With RATE (rows a second), the measured pass is paced: each batch
+ * waits (clock_nanosleep) for its moment, so that the rows go in at
+ * that rate, a commit at a time, as a writer beside a serving gateway
+ * puts them in.  Run beside a gateway that writes no rows, it shows
+ * what the same SQLite work costs the machine's serving when it is on
+ * no request's path at all (bench/standing.sh's in-situ ceiling).  The
+ * warm-up is then a tenth of a second's rows; "paced" on stderr says
+ * the measured pass began, and SIGTERM ends it early, the figure
+ * printed over the rows it inserted.
  */
 #include <sys/resource.h>
+
+#include <signal.h>
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -34,7 +46,8 @@
 
 #define MAXCOLS	64
 
-static sqlite3	*db;
+static sqlite3			*db;
+static volatile sig_atomic_t	 stop;
 
 static void
 die(const char *what)
@@ -158,6 +171,28 @@ bind_col(sqlite3_stmt *st, int i, const struct col *c, uint64_t n,
 		die("bind");
 }
 
+/* Sleep until *at, then move it sec on: a steady pace that catches up
+ * after a late wake rather than drifting. */
+static void
+pace(struct timespec *at, double sec)
+{
+	long	ns;
+
+	while (!stop &&
+	    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, at, NULL) != 0)
+		;
+	ns = at->tv_nsec + (long)(sec * 1e9);
+	at->tv_sec += ns / 1000000000L;
+	at->tv_nsec = ns % 1000000000L;
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -167,15 +202,18 @@ main(int argc, char *argv[])
 	char		 id[33];
 	struct col	 vals[MAXCOLS];
 	char		 path[4096];
-	double		 batch, t0;
-	uint64_t	 rows, n, done, k, size, j, t0us;
+	struct timespec	 at;
+	double		 batch, t0, rate = 0;
+	struct sigaction sa;
+	uint64_t	 rows, n, done, k, size, j, t0us, want;
 	size_t		 len;
 	int		 ncol = 0, page = 4096, i, pass;
 
-	if (argc != 5 || (batch = atof(argv[3])) < 1 ||
-	    (rows = strtoull(argv[4], NULL, 10)) < 1) {
+	if ((argc != 5 && argc != 6) || (batch = atof(argv[3])) < 1 ||
+	    (rows = strtoull(argv[4], NULL, 10)) < 1 ||
+	    (argc == 6 && (rate = atof(argv[5])) <= 0)) {
 		fprintf(stderr, "usage: sqlfloor SCHEMA_DB SCRATCH_DB BATCH "
-		    "ROWS\n");
+		    "ROWS [RATE]\n");
 		return 2;
 	}
 	/* As fngw (usage_library_init): no memory statistics. */
@@ -250,17 +288,34 @@ main(int argc, char *argv[])
 		die("BEGIN, COMMIT");
 
 	/* Pass 0 warms the caches; pass 1 is measured. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigaction(SIGTERM, &sa, NULL);
 	n = 0;
 	t0 = 0;
+	done = 0;
 	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1)
+		want = rows;
+		if (pass == 0 && rate > 0 && (uint64_t)(rate / 10) < rows)
+			want = (uint64_t)(rate / 10) + 1;
+		if (pass == 1) {
 			t0 = cpu_us();
-		for (done = 0, k = 0; done < rows; done += size, k++) {
+			(void)clock_gettime(CLOCK_MONOTONIC, &at);
+			if (rate > 0)
+				fprintf(stderr, "paced\n");
+		}
+		for (done = 0, k = 0; done < want && !stop; done += size,
+		    k++) {
 			/* Sizes averaging batch: 3.5 gives 3, 4, 3, 4 ... */
 			size = (uint64_t)((double)(k + 1) * batch) -
 			    (uint64_t)((double)k * batch);
-			if (size > rows - done)
-				size = rows - done;
+			if (size > want - done)
+				size = want - done;
+			if (pass == 1 && rate > 0) {
+				pace(&at, (double)size / rate);
+				if (stop)
+					break;
+			}
 			step(begin);
 			for (j = 0; j < size; j++) {
 				for (i = 0; i < ncol; i++)
@@ -272,7 +327,7 @@ main(int argc, char *argv[])
 			step(commit);
 		}
 	}
-	printf("%.2f\n", (cpu_us() - t0) / (double)rows);
+	printf("%.2f\n", (cpu_us() - t0) / (double)(done > 0 ? done : 1));
 	sqlite3_finalize(begin);
 	sqlite3_finalize(commit);
 	sqlite3_finalize(ins);

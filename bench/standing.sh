@@ -42,6 +42,13 @@
 # rounds, fngw many's RSS: idle, then after RSS_REQUESTS requests spread
 # over its functions.
 #
+# The warm and PHP groups have a row more: fngw off again, with
+# bench/sqlfloor.c inserting the same rows into a scratch ledger beside
+# it, in another process, at the rate and batch size fngw's rows-on row
+# reached (its last run; its status page): what SQLite's own work for
+# these rows costs the serving here when it is on no request's path at
+# all, the in-situ ceiling of the rows-on/off goal.
+#
 # Cold start: for each sample, wait (polling, with a deadline) until
 # the function has no process, then time one request through nginx
 # (curl's time_total): fngw's counter_fcgi and php-cgi functions
@@ -500,12 +507,13 @@ group_rows() {
 	case $1 in
 	ceiling)	echo nginx ;;
 	hello-cgi)	echo cgi_fngw cgi_fcgiwrap cgi_off cgi_ceiling ;;
-	hello-fcgi)	echo fcgi_fngw fcgi_direct fcgi_off ;;
+	hello-fcgi)	echo fcgi_fngw fcgi_direct fcgi_off fcgi_paced ;;
 	post4k-cgi)	echo p4k_cgi_fngw p4k_cgi_fcgiwrap ;;
 	post1m-cgi)	echo p1m_cgi_fngw p1m_cgi_fcgiwrap ;;
 	post4k-fcgi)	echo p4k_fcgi_fngw p4k_fcgi_direct ;;
 	post1m-fcgi)	echo p1m_fcgi_fngw p1m_fcgi_direct ;;
-	php)		echo php_fngw php_fpm_static php_fpm_ondemand php_off ;;
+	php)		echo php_fngw php_fpm_static php_fpm_ondemand php_off \
+			    php_paced ;;
 	esac
 }
 
@@ -531,6 +539,8 @@ row_info() {
 			what="GET hello: spawn-fcgi -F $N, same binary, direct" ;;
 	fcgi_off)	path=/off/counter; expect='^count='
 			what="GET hello: fngw fastcgi, usage rows off" ;;
+	fcgi_paced)	path=/off/counter; expect='^count='
+			what="GET hello: fngw fastcgi, usage rows off, SQLite inserting the same rows beside it (sqlfloor, paced)" ;;
 	p4k_cgi_fngw)	path='/fngw/echo'; post=4096
 			what="POST 4 KiB echo: fngw cgi (bench/echo_all.c)" ;;
 	p4k_cgi_fcgiwrap) path='/fcgiwrap/echo'; post=4096
@@ -555,6 +565,8 @@ row_info() {
 			what="PHP hello.php: php-fpm pm = ondemand, max $N" ;;
 	php_off)	path=/off/php; expect='^Hello from PHP'
 			what="PHP hello.php: fngw fastcgi, usage rows off" ;;
+	php_paced)	path=/off/php; expect='^Hello from PHP'
+			what="PHP hello.php: fngw fastcgi, usage rows off, SQLite inserting the same rows beside it (sqlfloor, paced)" ;;
 	*)		die "no row $1" ;;
 	esac
 }
@@ -597,6 +609,12 @@ cpu_ticks() {
 # rate "-" when wrk failed; BUSY is the share of all the machine's CPU
 # time that was busy during the run (0 to 1).
 wrk_row() {
+	case $1 in
+	*_paced)	paced_start "${1%_paced}" "$2" || {
+				echo "- - - 1 -"
+				return 0
+			} ;;
+	esac
 	t0=$(cpu_ticks)
 	wrk_run "$@" | {
 		read -r rt a b e
@@ -604,7 +622,65 @@ wrk_row() {
 		echo "$rt $a $b $e $(echo "$t0 $t1" | awk '{
 		    if ($4 > $2) printf "%.3f", ($3 - $1) / ($4 - $2)
 		    else print "-" }')"
-	}
+	} >"$tmp/wrk_row.out"
+	[ -z "$paced_pid" ] || paced_stop "$1"
+	# Its last rate, warm-up runs too: a paced row's pace.
+	awk '$1 != "-" { print $1 }' "$tmp/wrk_row.out" >"$tmp/last_$1"
+	cat "$tmp/wrk_row.out"
+}
+
+# Seconds in wrk's duration $1 (ms, s or m), rounded up.
+seconds_of() {
+	awk -v d="$1" 'BEGIN { f = 1
+	    if (d ~ /ms$/) f = 0.001; else if (d ~ /m$/) f = 60
+	    sub(/[a-z]+$/, "", d); v = d * f
+	    printf "%d", (v == int(v)) ? v : int(v) + 1 }'
+}
+
+# sqlfloor beside fngw off for a row of mode $1 (fcgi, php) lasting $2:
+# the rows at the rate of fngw's rows-on row in its last run, in
+# batches of the size its writer reached so far (4 before any), into
+# a scratch ledger of the main one's schema.  Started once it is past
+# its warm-up (it says "paced"), at most 10 s; paced_pid is its pid.
+paced_pid=
+warming=
+paced_start() {
+	[ -s "$tmp/last_$1_fngw" ] || return 1
+	set -- "$1" "$2" "$(cat "$tmp/last_$1_fngw")" "$(awk '
+	    { r += $1; c += $2 }
+	    END { if (c > 0) printf "%.2f", r / c; else print 4 }' \
+	    "$tmp/res/batch_$1_fngw" 2>/dev/null || echo 4)"
+	set -- "$@" "$(awk -v r="$3" -v s="$(seconds_of "$2")" \
+	    'BEGIN { printf "%.0f", r * (s + 10) + 1 }')"
+	: >"$tmp/paced.err"
+	"$tmp/sqlfloor" "$tmp/main/usage.db" "$tmp/paced.db" "$4" "$5" \
+	    "$3" >"$tmp/paced.out" 2>"$tmp/paced.err" &
+	paced_pid=$!
+	echo "$paced_pid" >>"$pid_file"
+	i=0
+	until grep -q '^paced$' "$tmp/paced.err"; do
+		if [ $i -ge 500 ] || ! kill -0 "$paced_pid" 2>/dev/null; then
+			warn "sqlfloor paced did not start: $(cat "$tmp/paced.err")"
+			paced_stop -
+			return 1
+		fi
+		sleep 0.02
+		i=$((i + 1))
+	done
+	echo "$3 $4" >"$tmp/paced.pace"
+}
+
+# Stop the paced sqlfloor (SIGTERM: it prints its CPU a row and exits);
+# for row $1 (or - for none), "RATE BATCH US_A_ROW" to
+# $tmp/res/sql_ROW.
+paced_stop() {
+	kill -TERM "$paced_pid" 2>/dev/null || :
+	wait "$paced_pid" 2>/dev/null || :
+	paced_pid=
+	[ "$1" != - ] && [ -z "$warming" ] && [ -s "$tmp/paced.out" ] ||
+	    return 0
+	echo "$(cat "$tmp/paced.pace") $(cat "$tmp/paced.out")" \
+	    >>"$tmp/res/sql_$1"
 }
 
 wrk_run() {
@@ -860,11 +936,13 @@ say "# rounds $ROUNDS, wrk -t$THREADS -c$CONNS -d$DURATION --latency," \
 
 # Warm-up, not kept.
 if [ "$WARMUP" != 0 ]; then
+	warming=1
 	for g in $groups; do
 		for row in $(group_rows "$g"); do
 			wrk_row "$row" "$WARMUP" >/dev/null
 		done
 	done
+	warming=
 fi
 
 # --- the rounds -------------------------------------------------------
@@ -1075,6 +1153,23 @@ floor_of() {
 	    }')
 }
 
+# The in-situ ceiling for mode $1 (fcgi, php; the rows-off rate $2):
+# "US_A_ROW | CEILING" in $insitu: SQLite's CPU a row as the paced
+# sqlfloor beside the paced row's runs spent it (median), and that
+# row's rate over the rows-off row's.  "- | -" where there is no such
+# row (cgi).
+insitu_of() {
+	insitu="- | -"
+	[ -s "$tmp/res/$1_paced" ] || return 0
+	set -- "$1" "$2" "$(rate_of "$1_paced")" \
+	    "$(stats "$tmp/res/sql_$1_paced" 3 | cut -d' ' -f1)"
+	insitu=$(awk -v b="$2" -v p="$3" -v u="$4" 'BEGIN {
+	    x = "-"; c = "-"
+	    if (u != "-") x = sprintf("%.1f", u)
+	    if (p != "-" && b != "-" && b != 0) c = sprintf("%.2f", p / b)
+	    printf "%s | %s", x, c }')
+}
+
 # Median share of the machine busy during row $1's runs, or -.
 busy_of() {
 	set -- $(stats "$tmp/res/$1" 5)
@@ -1247,7 +1342,8 @@ EOF
 				! wanted hello-fcgi || hop_ceiling_row ;;
 		hello-fcgi)	table_row fcgi_fngw fcgi_direct 0.8
 				table_row fcgi_direct - -
-				table_row fcgi_off fcgi_direct - ;;
+				table_row fcgi_off fcgi_direct -
+				table_row fcgi_paced fcgi_off - ;;
 		post4k-cgi)	table_row p4k_cgi_fngw p4k_cgi_fcgiwrap 1.5
 				table_row p4k_cgi_fcgiwrap - - ;;
 		post1m-cgi)	table_row p1m_cgi_fngw p1m_cgi_fcgiwrap 1.5
@@ -1259,7 +1355,8 @@ EOF
 		php)		table_row php_fngw php_fpm_static 0.85
 				table_row php_fpm_static - -
 				table_row php_fpm_ondemand ^php_fngw -
-				table_row php_off php_fpm_static - ;;
+				table_row php_off php_fpm_static -
+				table_row php_paced php_off - ;;
 		esac
 	done
 	if wanted hello-cgi || wanted hello-fcgi || wanted php; then
@@ -1268,8 +1365,8 @@ EOF
 Usage rows on against off (the same functions and nginx settings,
 \`make NO_LEDGER=1\`'s build writing no rows):
 
-| row | rows on, req/s | rows off, req/s | ratio | goal | met? | rows a commit | SQLite alone, us a row | ceiling |
-| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |
+| row | rows on, req/s | rows off, req/s | ratio | goal | met? | rows a commit | SQLite alone, us a row | ceiling | SQLite paced beside, us a row | in-situ ceiling |
+| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |
 EOF
 		for m in cgi fcgi php; do
 			case $m in
@@ -1283,14 +1380,16 @@ EOF
 			a=$(rate_of ${m}_fngw)
 			b=$(rate_of ${m}_off)
 			floor_of "$m" "$(busy_of ${m}_off)" "$b"
-			awk -v l="$label" -v a="$a" -v b="$b" -v f="$floor" 'BEGIN {
+			insitu_of "$m" "$b"
+			awk -v l="$label" -v a="$a" -v b="$b" -v f="$floor" \
+			    -v s="$insitu" 'BEGIN {
 			    if (a == "-" || b == "-" || b == 0) {
-				printf "| %s | %s | %s | - | >= 0.90 | - | %s |\n",
-				    l, a, b, f
+				printf "| %s | %s | %s | - | >= 0.90 | - | %s | %s |\n",
+				    l, a, b, f, s
 				exit
 			    }
-			    printf "| %s | %.0f | %.0f | %.2f | >= 0.90 | %s | %s |\n",
-				l, a, b, a / b, (a / b >= 0.9 ? "yes" : "**no**"), f
+			    printf "| %s | %.0f | %.0f | %.2f | >= 0.90 | %s | %s | %s |\n",
+				l, a, b, a / b, (a / b >= 0.9 ? "yes" : "**no**"), f, s
 			}'
 		done
 	fi
@@ -1480,6 +1579,18 @@ EOF
   waits longer than the row's CPU. What lies between the ratio and the
   ceiling is the rest of fngw's ledger: the hand-off to the writer
   thread and back, its wake-ups and linger, and that wait.
+- *SQLite paced beside* and *in-situ ceiling*: the paced rows run
+  fngw's rows-off build while bench/sqlfloor.c, in another process,
+  inserts the same rows into a scratch ledger of the same schema at the
+  rate fngw's rows-on row reached in its last run, in batches of the
+  size fngw's writer reached, sleeping until each batch is due, as a
+  writer beside a serving gateway does: the SQLite work the rows need,
+  on no request's path at all. The first is what that costs SQLite in
+  CPU a row (getrusage over its paced inserts; *SQLite alone* is the
+  same work back to back), the second the paced row's rate over the
+  rows-off row's: the share of the serving the same SQLite work takes
+  here, whoever does it and however it is fed. It is paced at fngw's
+  rows-on rate, below what rows off would need, so it errs high.
 - Usage rows off is a build (\`make NO_LEDGER=1\`), not a setting: fngw
   always writes a row per request. Its warm and PHP rows carry their
   ratio to the same peer as fngw's: the hop through fngw without the
