@@ -1153,21 +1153,26 @@ floor_of() {
 	    }')
 }
 
-# The in-situ ceiling for mode $1 (fcgi, php; the rows-off rate $2):
-# "US_A_ROW | CEILING" in $insitu: SQLite's CPU a row as the paced
-# sqlfloor beside the paced row's runs spent it (median), and that
-# row's rate over the rows-off row's.  "- | -" where there is no such
-# row (cgi).
+# The in-situ ceiling for mode $1 (fcgi, php): "US_A_ROW | CEILING" in
+# $insitu: SQLite's CPU a row as the paced sqlfloor beside the paced
+# row's runs spent it (median), and the median over the rounds of the
+# paced row's rate over the rows-off row's in the same round (the two
+# run one after the other; the warm rows-off row is bimodal, 22k to 40k
+# from run to run, and a ratio of medians would mix its modes).  "- |
+# -" where there is no such row (cgi).
 insitu_of() {
 	insitu="- | -"
-	[ -s "$tmp/res/$1_paced" ] || return 0
-	set -- "$1" "$2" "$(rate_of "$1_paced")" \
+	[ -s "$tmp/res/$1_paced" ] && [ -s "$tmp/res/$1_off" ] || return 0
+	paste -d' ' "$tmp/res/$1_paced" "$tmp/res/$1_off" | awk '
+	    $1 != "-" && $6 != "-" && $6 > 0 { print $1 / $6 }' \
+	    >"$tmp/res/insitu_$1"
+	set -- "$1" "$(stats "$tmp/res/insitu_$1" 1 | cut -d' ' -f1)" \
 	    "$(stats "$tmp/res/sql_$1_paced" 3 | cut -d' ' -f1)"
-	insitu=$(awk -v b="$2" -v p="$3" -v u="$4" 'BEGIN {
-	    x = "-"; c = "-"
+	insitu=$(awk -v c="$2" -v u="$3" 'BEGIN {
+	    x = "-"; y = "-"
 	    if (u != "-") x = sprintf("%.1f", u)
-	    if (p != "-" && b != "-" && b != 0) c = sprintf("%.2f", p / b)
-	    printf "%s | %s", x, c }')
+	    if (c != "-") y = sprintf("%.2f", c)
+	    printf "%s | %s", x, y }')
 }
 
 # Median share of the machine busy during row $1's runs, or -.
@@ -1380,7 +1385,7 @@ EOF
 			a=$(rate_of ${m}_fngw)
 			b=$(rate_of ${m}_off)
 			floor_of "$m" "$(busy_of ${m}_off)" "$b"
-			insitu_of "$m" "$b"
+			insitu_of "$m"
 			awk -v l="$label" -v a="$a" -v b="$b" -v f="$floor" \
 			    -v s="$insitu" 'BEGIN {
 			    if (a == "-" || b == "-" || b == 0) {
@@ -1588,9 +1593,10 @@ EOF
   on no request's path at all. The first is what that costs SQLite in
   CPU a row (getrusage over its paced inserts; *SQLite alone* is the
   same work back to back), the second the paced row's rate over the
-  rows-off row's: the share of the serving the same SQLite work takes
-  here, whoever does it and however it is fed. It is paced at fngw's
-  rows-on rate, below what rows off would need, so it errs high.
+  rows-off row's (the median over the rounds of the two adjacent runs'
+  ratio): the share of the serving the same SQLite work takes here,
+  whoever does it and however it is fed. It is paced at fngw's rows-on
+  rate, below what rows off would need, so it errs high.
 - Usage rows off is a build (\`make NO_LEDGER=1\`), not a setting: fngw
   always writes a row per request. Its warm and PHP rows carry their
   ratio to the same peer as fngw's: the hop through fngw without the
