@@ -897,21 +897,6 @@ usage_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 }
 
 /*
- * Copy the WAL back, then let it start over.  The copy runs beside the
- * writer's commits, which go on appending; it then leaves the frames
- * they added meanwhile, and a WAL not copied to its end is never
- * started over: under steady load it would grow without end.  So once
- * the rest is small, the writer waits (u_gate) while the rest is
- * copied, and its next commit starts the WAL from the top.  Busy
- * (another process checkpoints) passes: the next commit asks again.
- *
- * A copy that gets no further than the one before is stopped by a
- * reader (a report holding its snapshot), not by the writer: then the
- * writer is not held, as the held copy could not get further either,
- * or, were the reader to finish just then, would copy the whole backlog
- * with every request's END waiting for it.  The next commit asks again.
- */
-/*
  * Before the writer is held: the database file's pages copied so far,
  * then the WAL, to the disk.  The held copy's own syncs (SQLite's: the
  * WAL before it copies, the database after) then have only what came
@@ -939,6 +924,21 @@ usage_presync(sqlite3 *db)
 	usage_presync_file(db, SQLITE_FCNTL_JOURNAL_POINTER);
 }
 
+/*
+ * Copy the WAL back, then let it start over.  The copy runs beside the
+ * writer's commits, which go on appending; it then leaves the frames
+ * they added meanwhile, and a WAL not copied to its end is never
+ * started over: under steady load it would grow without end.  So once
+ * the rest is small, the writer waits (u_gate) while the rest is
+ * copied, and its next commit starts the WAL from the top.  Busy
+ * (another process checkpoints) passes: the next commit asks again.
+ *
+ * A copy that gets no further than the one before is stopped by a
+ * reader (a report holding its snapshot), not by the writer: then the
+ * writer is not held, as the held copy could not get further either,
+ * or, were the reader to finish just then, would copy the whole backlog
+ * with every request's END waiting for it.  The next commit asks again.
+ */
 static void
 usage_checkpoint(struct usage *u)
 {
