@@ -522,16 +522,6 @@ usage_warm_up(struct usage *u)
 	__atomic_add_fetch(&u->u_warmups, 1, __ATOMIC_RELAXED);
 }
 
-/*
- * Called with u_mtx held and rows pending.  A commit costs the same
- * for one row as for several (the WAL frames of the same few pages, the
- * locks, the wake-ups): while other requests are running whose rows
- * will follow within a moment (the submitter says so, and the last row
- * came less than a linger ago), wait for them, up to USAGE_LINGER_US
- * after the first row or USAGE_BATCH_MAX rows.  A lone request, or
- * one at a trickle, is committed at once: a quiet gateway adds no
- * latency.
- */
 /* Called with u_mtx held: wait for rows up to until (monotonic us),
  * woken early only by a row that ends the wait (usage_submit()). */
 static void
@@ -547,6 +537,16 @@ usage_wait_until(struct usage *u, uint64_t until)
 	u->u_lingering = 0;
 }
 
+/*
+ * Called with u_mtx held and rows pending.  A commit costs the same
+ * for one row as for several (the WAL frames of the same few pages, the
+ * locks, the wake-ups): while other requests are running whose rows
+ * will follow within a moment (the submitter says so, and the last row
+ * came less than a linger ago), wait for them, up to USAGE_LINGER_US
+ * after the first row or USAGE_BATCH_MAX rows.  A lone request, or
+ * one at a trickle, is committed at once: a quiet gateway adds no
+ * latency.
+ */
 static void
 usage_linger(struct usage *u)
 {
